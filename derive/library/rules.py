@@ -1,0 +1,205 @@
+"""The classical rules: Xavier/Glorot for tanh and sigmoid, He/Kaiming for ReLU.
+
+All three start from the exact layer identity
+:math:`\\operatorname{Var}(z_{l+1}) = n \\operatorname{Var}(w) E[a_l^2]` (zero-mean
+weights, ``b = 0``), express :math:`E[a_l^2]` through :math:`\\operatorname{Var}(z_l)`,
+require the variance to be the same in every layer and solve for
+:math:`\\operatorname{Var}(w)`; the normal standard deviation and the uniform bound follow.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import stats
+
+from ..assumptions import (GAUSSIAN_PREACTIVATION, VARIANCE_PRESERVED, Assumption, iid, linear_regime,
+                           zero_bias)
+from ..derivation import Builder, Derivation
+from ..functions import relu, sigmoid
+from ..moments import Mean, Var
+from ..registry import get, register
+from ..steps import Model
+from ..symbols import i, m, n, q, r, x
+from ..text import Text
+
+w, a, b = sp.symbols("w a b")
+delta = sp.Symbol("delta_l")
+z_l = sp.Symbol("z_l", real=True)
+z_next = sp.Symbol("z_{l+1}", real=True)
+delta_next = sp.Symbol("delta_{l+1}")
+j = sp.Symbol("j", positive=True, integer=True)
+sigma_w = sp.Symbol("sigma_w", positive=True)
+W, A, D = sp.IndexedBase(w), sp.IndexedBase(a), sp.IndexedBase(delta_next)
+LAYER = sp.Sum(W[i] * A[i], (i, 1, n)) + b
+
+IID = iid(w, a)
+ZERO_MEAN_W = Assumption(
+    "zero-mean-weights", Text("zero-mean weights: $E[w] = 0$", "trọng số có kỳ vọng bằng 0: $E[w] = 0$"),
+    ((Mean(w), sp.S.Zero),))
+ZERO_BIAS = zero_bias(b)
+ZERO_MEAN_SIGNALS = Assumption(
+    "zero-mean-activations",
+    Text("zero-mean activations and pre-activations: $E[a_l] = E[z_l] = 0$",
+         "kích hoạt và tiền kích hoạt có kỳ vọng bằng 0: $E[a_l] = E[z_l] = 0$"),
+    ((Mean(a), sp.S.Zero), (Mean(z_l), sp.S.Zero)))
+ZERO_MEAN_GRADIENTS = Assumption(
+    "zero-mean-gradients", Text("zero-mean back-propagated gradients: $E[\\delta_{l+1}] = 0$",
+                                "gradient lan truyền ngược có kỳ vọng bằng 0: $E[\\delta_{l+1}] = 0$"),
+    ((Mean(delta_next), sp.S.Zero),))
+SYMMETRIC_UNIFORM = Assumption(
+    "symmetric-uniform-weights", Text("uniform weights are drawn from $U(-r, r)$",
+                                      "trọng số phân phối đều được lấy từ $U(-r, r)$"))
+
+
+def activation(name: str, phi: sp.Expr) -> Assumption:
+    """The layer's activation: ``a_l = phi(z_l)``."""
+    return Assumption(f"activation-{name}", Text(f"activation {name}: $a_l = {sp.latex(phi)}$",
+                                                 f"hàm kích hoạt {name}: $a_l = {sp.latex(phi)}$"),
+                      ((a, phi),))
+
+
+def linearised(name: str, phi: sp.Expr, series_id: str) -> Assumption:
+    """``phi(z_l)`` replaced by its linear Maclaurin polynomial from ``series_id``."""
+    polynomial = get(series_id).named("linear").rhs.removeO().subs(sp.Symbol("z", real=True), z_l)
+    return Assumption(f"linear-regime-{name}", linear_regime(a, polynomial, name).text, ((phi, polynomial),))
+
+
+def layer_model(definitions: dict[sp.Expr, sp.Expr] | None = None, **kwargs) -> Model:
+    """Weights, activations, bias and pre-activations as independent random variables;
+    ``z_{l+1}`` is the layer sum, plus any further ``definitions``."""
+    return Model(random=(w, a, b, z_l, delta_next), definitions={z_next: LAYER, **(definitions or {})},
+                 **kwargs)
+
+
+def start(d: Builder) -> sp.Eq:
+    """Step 1, shared by every rule: the exact layer identity."""
+    d.step(Var(z_next), n * Var(w) * Mean(a**2), "layer-variance",
+           "variance of a sum of $n$ i.i.d. products, with $E[w] = 0$ and $b = 0$",
+           "phương sai của tổng $n$ tích i.i.d., với $E[w] = 0$ và $b = 0$", (IID, ZERO_MEAN_W, ZERO_BIAS))
+    return d.last
+
+
+def preserve(d: Builder, combined: sp.Eq, previous: sp.Expr) -> tuple[sp.Eq, sp.Expr]:
+    """Require ``combined.lhs = previous`` and solve ``combined`` for ``Var(w)``.
+
+    ``combined`` reads ``Var(next) = k Var(w) previous``. Returns the condition
+    ``k Var(w) = 1`` and the solved ``Var(w)``.
+    """
+    d.require(combined.lhs, previous, "keep the variance from layer to layer",
+              "giữ nguyên phương sai qua các lớp", (VARIANCE_PRESERVED,))
+    premise = sp.Eq(previous, combined.rhs)
+    condition = d.solved(sp.Eq(sp.cancel(premise.rhs / premise.lhs), 1), premise, Var(w), "cancel",
+                         f"substitute the requirement and divide by ${sp.latex(previous)}$",
+                         f"thay điều kiện vào và chia cho ${sp.latex(previous)}$")
+    variance = d.solve(condition, Var(w), "solve", "solve for the weight variance",
+                       "giải tìm phương sai trọng số")
+    return condition, variance
+
+
+def distributions(d: Builder, variance: sp.Expr, suffix: str = "") -> None:
+    """The normal standard deviation and the uniform bound for weight variance ``variance``."""
+    d.solve(sp.Eq(sigma_w**2, variance), sigma_w, "normal distribution",
+            "normal weights $N(0, \\sigma_w^2)$: $\\sigma_w = \\sqrt{\\operatorname{Var}(w)}$",
+            "trọng số chuẩn $N(0, \\sigma_w^2)$: $\\sigma_w = \\sqrt{\\operatorname{Var}(w)}$")
+    d.result("normal-std" + suffix)
+    uniform_variance = get("uniform-moments").named("symmetric-variance").rhs
+    d.solve(sp.Eq(uniform_variance, variance), r, "uniform-moments",
+            "uniform weights $U(-r, r)$ have variance $r^2/3$",
+            "trọng số đều $U(-r, r)$ có phương sai $r^2/3$", (SYMMETRIC_UNIFORM,))
+    d.result("uniform-bound" + suffix)
+
+
+def linear_rule(identifier: str, title: Text, name: str, phi: sp.Expr, series_id: str,
+                extra: tuple[Assumption, ...] = ()) -> tuple[Builder, sp.Eq]:
+    """The forward rule for an activation taken in its linear regime.
+
+    Returns the builder and the forward condition ``k Var(w) = 1``.
+    """
+    act, linear = activation(name, phi), linearised(name, phi, series_id)
+    d = Builder(identifier, title, (IID, ZERO_MEAN_W, ZERO_BIAS, ZERO_MEAN_SIGNALS, act, linear,
+                                    VARIANCE_PRESERVED, SYMMETRIC_UNIFORM) + extra, layer_model())
+    exact = start(d)
+    d.then(n * Var(w) * Var(a), "zero-mean activations", "$E[a^2] = \\operatorname{Var}(a)$ when $E[a] = 0$",
+           "$E[a^2] = \\operatorname{Var}(a)$ khi $E[a] = 0$", (ZERO_MEAN_SIGNALS,), using=(exact,))
+    textbook = d.last
+    polynomial = linear.subs[0][1]
+    slope = sp.Poly(polynomial, z_l).coeff_monomial(z_l)
+    d.step(Var(a), slope**2 * Var(z_l), "linear regime", f"$a = {sp.latex(polynomial)}$ near $z = 0$",
+           f"$a \\approx {sp.latex(polynomial)}$ gần $z = 0$", (act, linear))
+    activation_variance = d.last
+    d.step(Var(z_next), textbook.rhs.xreplace({Var(a): activation_variance.rhs}), "substitution",
+           "combine the two previous lines", "kết hợp hai dòng trên", using=(textbook, activation_variance))
+    condition, variance = preserve(d, d.last, Var(z_l))
+    d.result("forward")
+    distributions(d, variance)
+    return d, condition
+
+
+@register("xavier-tanh")
+def xavier_tanh() -> Derivation:
+    r"""Glorot/Xavier for tanh: :math:`\operatorname{Var}(w) = 1/n` forward, :math:`1/m` backward,
+    :math:`2/(n + m)` as the compromise; normal std and uniform bounds."""
+    slope = get("activation-derivatives").named("tanh").rhs.subs(sp.Symbol("z", real=True), 0)
+    backward_linear = Assumption(
+        "linear-regime-tanh-derivative",
+        Text(f"linear regime of tanh: $\\tanh'(z) \\approx \\tanh'(0) = {slope}$",
+             f"vùng tuyến tính của tanh: $\\tanh'(z) \\approx \\tanh'(0) = {slope}$"))
+    d, forward = linear_rule("xavier-tanh", Text("Xavier (Glorot) initialisation for tanh",
+                                                 "Khởi tạo Xavier (Glorot) cho tanh"),
+                             "tanh", sp.tanh(z_l), "maclaurin-tanh", (ZERO_MEAN_GRADIENTS, backward_linear))
+    d.model = layer_model({delta: slope * sp.Sum(W[j] * D[j], (j, 1, m))})
+    d.step(Var(delta), m * Var(w) * Var(delta_next), "back-propagation",
+           "$\\delta_l = \\tanh'(z_l) \\sum_{j=1}^{m} w_j \\delta_{l+1,j}$ with $\\tanh' \\approx 1$: "
+           "a sum of $m$ i.i.d. products",
+           "$\\delta_l = \\tanh'(z_l) \\sum_{j=1}^{m} w_j \\delta_{l+1,j}$ với $\\tanh' \\approx 1$: "
+           "tổng của $m$ tích i.i.d.", (IID, ZERO_MEAN_W, ZERO_MEAN_GRADIENTS, backward_linear))
+    backward, _ = preserve(d, d.last, Var(delta_next))
+    d.result("backward")
+    d.require((forward.lhs + backward.lhs) / 2, 1,
+              "compromise: average the forward and backward conditions",
+              "dung hòa: lấy trung bình điều kiện lan truyền xuôi và ngược", (VARIANCE_PRESERVED,))
+    fan_average = d.solve(d.last, Var(w), "solve", "solve for the weight variance",
+                          "giải tìm phương sai trọng số")
+    d.result("fan-average")
+    distributions(d, fan_average, "-fan-average")
+    return d.build()
+
+
+@register("xavier-sigmoid")
+def xavier_sigmoid() -> Derivation:
+    r"""The textbook sigmoid rule :math:`\operatorname{Var}(w) = 16/n`, from
+    :math:`\sigma(z) \approx 1/2 + z/4`. It assumes :math:`E[a] = 0`, which the sigmoid
+    violates (:math:`E[\sigma(z)] = 1/2`); the verification layer measures the cost."""
+    d, _ = linear_rule("xavier-sigmoid", Text("Xavier initialisation for the sigmoid",
+                                              "Khởi tạo Xavier cho sigmoid"),
+                       "sigmoid", sigmoid(z_l), "maclaurin-sigmoid")
+    return d.build()
+
+
+@register("he-relu")
+def he_relu() -> Derivation:
+    r"""He/Kaiming for ReLU: :math:`E[\operatorname{relu}(z)^2] = \operatorname{Var}(z)/2`
+    exactly, so :math:`\operatorname{Var}(w) = 2/n`; normal std and uniform bound."""
+    act = activation("ReLU", relu(z_l))
+    d = Builder("he-relu", Text("He (Kaiming) initialisation for ReLU", "Khởi tạo He (Kaiming) cho ReLU"),
+                (IID, ZERO_MEAN_W, ZERO_BIAS, act, GAUSSIAN_PREACTIVATION, VARIANCE_PRESERVED,
+                 SYMMETRIC_UNIFORM),
+                layer_model({Var(z_l): q},
+                            distributions={z_l: stats.Normal("z_l", 0, sp.sqrt(q))}))
+    exact = start(d)
+    d.step(Mean(a**2), Mean(relu(z_l)**2), "activation", "$a_l = \\max(0, z_l)$", "$a_l = \\max(0, z_l)$",
+           (act,))
+    density = stats.density(stats.Normal("z_l", 0, sp.sqrt(q)))(x)
+    half = d.then(sp.Integral(x**2 * density, (x, 0, sp.oo)), "half moment",
+                  "ReLU zeroes the negative half: integrate $x^2 f(x)$ over $x > 0$",
+                  "ReLU triệt tiêu nửa âm: tích phân $x^2 f(x)$ trên $x > 0$", (act, GAUSSIAN_PREACTIVATION))
+    d.then(half.doit().subs(q, Var(z_l)), "integration", "evaluate with $q = \\operatorname{Var}(z_l)$",
+           "tính tích phân với $q = \\operatorname{Var}(z_l)$", (act, GAUSSIAN_PREACTIVATION))
+    second_moment = d.last
+    d.step(Var(z_next), exact.rhs.xreplace({second_moment.lhs: second_moment.rhs}), "substitution",
+           "insert the half moment into the layer identity", "thay moment nửa vào đẳng thức của lớp",
+           using=(exact, second_moment))
+    _, variance = preserve(d, d.last, Var(z_l))
+    d.result("forward")
+    distributions(d, variance)
+    return d.build()

@@ -1,0 +1,246 @@
+"""Steps of a derivation, each kind with the sympy check that proves it.
+
+A step holds a relation (kept unevaluated, so the reader sees the intermediate
+form), the rule or fact that justifies it, a one-line justification in English
+and Vietnamese, the assumptions it relies on, and the earlier relations
+(``facts``) it combines, each used as a rewrite ``lhs -> rhs``. Kinds of step:
+
+* :class:`Identity`: ``lhs = rhs`` holds as an identity once the cited
+  assumptions are applied;
+* :class:`Expansion`: ``lhs = rhs + O(z^k)``, a truncated series;
+* :class:`Solution`: ``unknown = value`` has the same solutions as a premise;
+* :class:`Bound`: ``Product(f(z_l), (l, 1, L)) <= M^L`` for a non-negative ``f``
+  whose supremum over the reals is ``M``;
+* :class:`Requirement`: a condition imposed by the derivation (a goal, not a fact).
+
+:func:`check` is registered per kind; adding a kind never touches the others.
+"""
+
+from __future__ import annotations
+
+import random as _random
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import singledispatch
+
+import sympy as sp
+from sympy import stats
+from sympy.calculus.util import maximum, minimum
+
+from .assumptions import Assumption
+from .functions import unfold
+from .moments import Mean, Var, reduce_moments
+from .text import Text
+
+
+class Proof(str, Enum):
+    """How a step was established."""
+
+    SYMBOLIC = "symbolic"
+    """sympy reduced the difference of the two sides to zero."""
+    NUMERIC = "numeric"
+    """sympy could not simplify; the sides agree to 1e-12 at random points."""
+    GIVEN = "given"
+    """a requirement the derivation imposes."""
+
+
+class StepFailed(Exception):
+    """A step does not hold; the message says why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """A relation with its justification; see the module docstring for the kinds."""
+
+    relation: sp.core.relational.Relational
+    rule: str
+    why: Text
+    given: tuple[Assumption, ...] = field(default=())
+    facts: tuple[sp.Eq, ...] = field(default=())
+
+    @property
+    def lhs(self) -> sp.Expr:
+        return self.relation.lhs
+
+    @property
+    def rhs(self) -> sp.Expr:
+        return self.relation.rhs
+
+
+@dataclass(frozen=True, kw_only=True)
+class Identity(Step):
+    """``lhs = rhs`` as an identity under the cited assumptions."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expansion(Step):
+    """``lhs = rhs`` where ``rhs`` is a polynomial plus an ``O(variable^k)`` term."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Solution(Step):
+    """``unknown = value``: the relation has the same solutions for ``unknown`` as ``premise``."""
+
+    premise: sp.core.relational.Relational
+    unknown: sp.Expr
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bound(Step):
+    """``Product(factor, (l, 1, L)) <= M^L``: each factor lies in ``[0, M]`` over the reals."""
+
+    factor: sp.Expr
+    variable: sp.Symbol
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requirement(Step):
+    """A condition the derivation imposes (the goal it solves for)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """What the symbols of a derivation mean, for checking its steps.
+
+    ``random`` lists the independent random variables of unknown distribution
+    (generic members of i.i.d. families included), whose moments
+    :func:`~derive.moments.reduce_moments` handles; ``distributions`` maps a
+    symbol to a :mod:`sympy.stats` random variable, whose moments sympy.stats
+    computes; ``definitions`` maps an expression to what it stands for, e.g.
+    ``z_next: Sum(w[i] * a[i], (i, 1, n))``.
+    """
+
+    random: Collection[sp.Symbol] = ()
+    distributions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    definitions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
+
+    def evaluate(self, expr: sp.Expr, step: Step) -> sp.Expr:
+        """``expr`` with the step's facts and assumptions and the model's definitions
+        applied, and moments, integrals, derivatives and sums evaluated."""
+        subs = [pair for assumption in step.given for pair in assumption.subs]
+        definitions = dict(self.definitions)
+        for fact in step.facts:
+            expr = expr.xreplace({fact.lhs: fact.rhs})
+        expr = expr.xreplace(definitions).subs(subs)
+        expr = self._by_distribution(expr)
+        expr = reduce_moments(expr, self.random).subs(subs).xreplace(definitions)
+        return unfold(expr).doit()
+
+    def _by_distribution(self, expr: sp.Expr) -> sp.Expr:
+        """Moments of variables with a known distribution, computed by sympy.stats."""
+        if not self.distributions:
+            return expr
+
+        def rewrite(node: sp.Expr) -> sp.Expr:
+            arg = node.args[0]
+            if not arg.free_symbols & set(self.distributions):
+                return node
+            arg = unfold(arg).rewrite(sp.Heaviside).xreplace(dict(self.distributions))
+            return stats.E(arg) if isinstance(node, Mean) else stats.variance(arg)
+
+        return expr.replace(lambda e: isinstance(e, (Mean, Var)), rewrite)
+
+
+@singledispatch
+def check(step: Step, model: Model) -> Proof:
+    """Prove ``step`` under ``model`` or raise :class:`StepFailed`."""
+    raise TypeError(f"no check for {type(step).__name__}")
+
+
+@check.register
+def _(step: Identity, model: Model) -> Proof:
+    difference = model.evaluate(step.lhs - step.rhs, step)
+    if difference.is_number and difference.is_Float:
+        scale = abs(sp.N(model.evaluate(step.rhs, step), 30))
+        if abs(difference) > 1e-12 * scale:
+            raise StepFailed(f"the two sides differ by {sp.N(difference, 6)}")
+        return Proof.NUMERIC
+    return prove_zero(difference)
+
+
+@check.register
+def _(step: Expansion, model: Model) -> Proof:
+    order = step.rhs.getO()
+    if order is None:
+        raise StepFailed("an expansion needs an O(...) term on the right")
+    (variable, point), = zip(order.variables, order.point)
+    k = sp.Poly(order.expr, variable).degree()
+    lhs = model.evaluate(step.lhs, step)
+    difference = sp.series(lhs - step.rhs.removeO(), variable, point, k).removeO()
+    return prove_zero(difference)
+
+
+@check.register
+def _(step: Solution, model: Model) -> Proof:
+    wanted = _solutions(step.relation, step.unknown)
+    found = _solutions(step.premise, step.unknown)
+    if wanted != found:
+        raise StepFailed(f"{step.premise} gives {step.unknown} in {sorted(found, key=str)}, "
+                         f"not {sorted(wanted, key=str)}")
+    return Proof.SYMBOLIC
+
+
+@check.register
+def _(step: Bound, model: Model) -> Proof:
+    factor = unfold(step.factor)
+    low = minimum(factor, step.variable, sp.S.Reals)
+    high = maximum(factor, step.variable, sp.S.Reals)
+    if not (low >= 0) == sp.true:
+        raise StepFailed(f"{step.factor} takes negative values (infimum {low})")
+    product = step.lhs
+    if not isinstance(product, sp.Product) or not isinstance(step.relation, sp.LessThan):
+        raise StepFailed("a bound relates Product(f, (l, 1, L)) <= M**L")
+    (index, low_index, high_index), = product.limits
+    bound = high ** (high_index - low_index + 1)
+    return prove_zero(sp.expand_power_base(step.rhs - bound, force=True))
+
+
+@check.register
+def _(step: Requirement, model: Model) -> Proof:
+    return Proof.GIVEN
+
+
+def _solutions(relation: sp.Eq, unknown: sp.Expr) -> set[sp.Expr]:
+    """The solutions of ``relation`` for ``unknown`` (positive unless it is a real symbol)."""
+    placeholder = unknown_placeholder(unknown)
+    solved = sp.solve(relation.xreplace({unknown: placeholder}), placeholder, dict=False)
+    if not solved:
+        raise StepFailed(f"{relation} has no admissible solution for {unknown}")
+    return {sp.simplify(s) for s in solved}
+
+
+def unknown_placeholder(unknown: sp.Expr) -> sp.Dummy:
+    """A dummy to solve for: real if ``unknown`` is a real symbol that may be negative, else positive."""
+    if isinstance(unknown, sp.Symbol) and unknown.is_real and not unknown.is_positive:
+        return sp.Dummy("u", real=True)
+    return sp.Dummy("u", positive=True)
+
+
+def prove_zero(expr: sp.Expr, points: int = 6, tolerance: float = 1e-12) -> Proof:
+    """Show that ``expr`` is identically zero: symbolically, else at random points.
+
+    The fallback evaluates ``expr`` at ``points`` random points of its free
+    symbols (positive symbols in [0.5, 3], integers in 1..9, others in [-2, 2])
+    with 30 digits and requires ``|expr| <= tolerance * (1 + max |terms|)``.
+    """
+    if expr == 0 or sp.expand(expr) == 0 or sp.simplify(expr) == 0:
+        return Proof.SYMBOLIC
+    rng = _random.Random(20240521)
+    for _ in range(points):
+        values = {s: _sample(s, rng) for s in expr.free_symbols}
+        terms = [sp.N(t.subs(values), 30) for t in sp.Add.make_args(expr)]
+        if not all(t.is_number for t in terms):
+            raise StepFailed(f"sympy cannot decide whether {sp.sstr(expr)} is zero")
+        scale = max(abs(complex(t)) for t in terms)
+        if abs(complex(sp.Add(*terms))) > tolerance * scale:
+            raise StepFailed(f"the two sides differ by {sp.sstr(sp.simplify(expr))}")
+    return Proof.NUMERIC
+
+
+def _sample(symbol: sp.Symbol, rng: _random.Random) -> sp.Expr:
+    if symbol.is_integer:
+        return sp.Integer(rng.randint(1, 9))
+    if symbol.is_positive:
+        return sp.Float(rng.uniform(0.5, 3.0), 30)
+    return sp.Float(rng.uniform(-2.0, 2.0), 30)
