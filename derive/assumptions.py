@@ -37,13 +37,12 @@ class Assumption:
 
 def iid(*families: sp.Symbol) -> Assumption:
     """The variables of each family are independent and identically distributed."""
-    names = ", ".join(sp.latex(f) for f in families)
+    en = " and ".join(f"the ${sp.latex(f)}_i$" for f in families)
+    vi = " và ".join(f"các ${sp.latex(f)}_i$" for f in families)
     return Assumption(
         f"iid-{'-'.join(str(f) for f in families)}",
-        Text(
-            f"the ${names}$ are i.i.d. and independent of each other",
-            f"các ${names}$ độc lập, cùng phân phối và độc lập với nhau",
-        ),
+        Text(f"{en} are i.i.d., and the families are independent of each other",
+             f"{vi} độc lập và cùng phân phối, các họ biến độc lập với nhau"),
     )
 
 

@@ -151,9 +151,12 @@ class Builder:
         self.results.append(result)
         return result
 
-    def build(self) -> Derivation:
-        """The finished derivation (its last step is the main result if none was marked)."""
+    def build(self, main: str | None = None) -> Derivation:
+        """The finished derivation; ``main`` names the main result (default: the first
+        marked, or the last step if none was marked)."""
         if not self.results:
             self.result("result")
+        if main is not None:
+            self.results.sort(key=lambda result: result.name != main)
         return Derivation(self.id, self.title, self.assumptions, tuple(self.steps),
                           tuple(self.proofs), tuple(self.results))

@@ -38,8 +38,9 @@ class sigmoid(sp.Function):  # noqa: N801  (named like sympy's own functions)
     def _eval_evalf(self, prec):
         return self.rewrite(sp.exp)._eval_evalf(prec)
 
-    def _latex(self, printer) -> str:
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp: str | None = None) -> str:
+        tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else f"{tex}^{{{exp}}}"
 
 
 def relu(arg: sp.Expr) -> sp.Expr:

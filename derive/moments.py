@@ -32,8 +32,9 @@ class Mean(sp.Function):
     def eval(cls, arg):  # noqa: D102
         return arg if arg.is_number else None
 
-    def _latex(self, printer) -> str:
-        return r"\mathbb{E}\left[%s\right]" % printer._print(self.args[0])
+    def _latex(self, printer, exp: str | None = None) -> str:
+        tex = r"\mathbb{E}\left[%s\right]" % printer._print(self.args[0])
+        return tex if exp is None else f"{tex}^{{{exp}}}"
 
 
 class Var(sp.Function):
@@ -45,8 +46,9 @@ class Var(sp.Function):
     def eval(cls, arg):  # noqa: D102
         return sp.S.Zero if arg.is_number else None
 
-    def _latex(self, printer) -> str:
-        return r"\operatorname{Var}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp: str | None = None) -> str:
+        tex = r"\operatorname{Var}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else f"{tex}^{{{exp}}}"
 
 
 class NotPolynomial(Exception):

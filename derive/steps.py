@@ -22,7 +22,7 @@ import random as _random
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import singledispatch
+from functools import cache, singledispatch
 
 import sympy as sp
 from sympy import stats
@@ -125,21 +125,43 @@ class Model:
         expr = expr.xreplace(definitions).subs(subs)
         expr = self._by_distribution(expr)
         expr = reduce_moments(expr, self.random).subs(subs).xreplace(definitions)
-        return unfold(expr).doit()
+        return unfold(expr).doit(conds="none")
 
     def _by_distribution(self, expr: sp.Expr) -> sp.Expr:
-        """Moments of variables with a known distribution, computed by sympy.stats."""
+        """Moments of variables with a known distribution, computed from sympy.stats."""
         if not self.distributions:
             return expr
+        known = tuple(self.distributions.items())
 
         def rewrite(node: sp.Expr) -> sp.Expr:
-            arg = node.args[0]
-            if not arg.free_symbols & set(self.distributions):
+            if not node.args[0].free_symbols & set(self.distributions):
                 return node
-            arg = unfold(arg).rewrite(sp.Heaviside).xreplace(dict(self.distributions))
-            return stats.E(arg) if isinstance(node, Mean) else stats.variance(arg)
+            return distribution_moment(node, known)
 
         return expr.replace(lambda e: isinstance(e, (Mean, Var)), rewrite)
+
+
+@cache
+def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
+    """``E[p(X)]`` or ``Var(p(X))`` for ``X`` with a sympy.stats distribution.
+
+    A polynomial ``p`` of one variable takes its raw moments from the Maclaurin
+    coefficients of sympy.stats' moment generating function,
+    :math:`E[X^k] = M^{(k)}(0)`; anything else goes to :func:`sympy.stats.E`.
+    """
+    arg = unfold(node.args[0])
+    if isinstance(node, Var):
+        return sp.expand(distribution_moment(Mean(arg**2), known)
+                         - distribution_moment(Mean(arg), known) ** 2)
+    (symbol, variable), = [(s, v) for s, v in known if s in arg.free_symbols]
+    if arg.is_polynomial(symbol):
+        polynomial = sp.Poly(arg, symbol)
+        t = sp.Dummy("t")
+        series = sp.series(stats.moment_generating_function(variable)(t), t, 0, polynomial.degree() + 1)
+        series = series.removeO()
+        return sp.expand(sum(c * series.coeff(t, k) * sp.factorial(k)
+                             for (k,), c in polynomial.terms()))
+    return stats.E(arg.rewrite(sp.Heaviside).xreplace({symbol: variable}))
 
 
 @singledispatch
@@ -220,22 +242,32 @@ def unknown_placeholder(unknown: sp.Expr) -> sp.Dummy:
 def prove_zero(expr: sp.Expr, points: int = 6, tolerance: float = 1e-12) -> Proof:
     """Show that ``expr`` is identically zero: symbolically, else at random points.
 
-    The fallback evaluates ``expr`` at ``points`` random points of its free
-    symbols (positive symbols in [0.5, 3], integers in 1..9, others in [-2, 2])
+    The fallback treats each moment atom as an unknown of its own and evaluates
+    ``expr`` at ``points`` random points of its free symbols (positive symbols in [0.5, 3], integers in 1..9, others in [-2, 2])
     with 30 digits and requires ``|expr| <= tolerance * (1 + max |terms|)``.
     """
     if expr == 0 or sp.expand(expr) == 0 or sp.simplify(expr) == 0:
         return Proof.SYMBOLIC
+    original, expr = expr, _moments_as_unknowns(expr)
     rng = _random.Random(20240521)
     for _ in range(points):
         values = {s: _sample(s, rng) for s in expr.free_symbols}
         terms = [sp.N(t.subs(values), 30) for t in sp.Add.make_args(expr)]
         if not all(t.is_number for t in terms):
-            raise StepFailed(f"sympy cannot decide whether {sp.sstr(expr)} is zero")
+            raise StepFailed(f"sympy cannot decide whether {sp.sstr(original)} is zero")
         scale = max(abs(complex(t)) for t in terms)
         if abs(complex(sp.Add(*terms))) > tolerance * scale:
-            raise StepFailed(f"the two sides differ by {sp.sstr(sp.simplify(expr))}")
+            raise StepFailed(f"the two sides differ by {sp.sstr(sp.simplify(original))}")
     return Proof.NUMERIC
+
+
+def _moments_as_unknowns(expr: sp.Expr) -> sp.Expr:
+    """Replace each moment atom ``E[.]``/``Var(.)`` by an unknown of its own.
+
+    Sampling the random variables inside them would be wrong: ``Var(3) = 0``.
+    """
+    atoms = sorted(expr.atoms(Mean, Var), key=sp.default_sort_key)
+    return expr.xreplace({atom: sp.Dummy(positive=isinstance(atom, Var), real=True) for atom in atoms})
 
 
 def _sample(symbol: sp.Symbol, rng: _random.Random) -> sp.Expr:

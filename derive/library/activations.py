@@ -64,5 +64,4 @@ def activation_derivatives() -> Derivation:
     d.step(sp.Subs(sigma_prime, z, 0), sigma_prime.subs(z, 0), "evaluation",
            "the maximum value of $\\sigma'$", "giá trị lớn nhất của $\\sigma'$")
     d.result("sigmoid-max")
-    d.results.insert(0, d.results.pop())
-    return d.build()
+    return d.build(main="sigmoid-max")

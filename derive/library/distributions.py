@@ -63,13 +63,13 @@ def uniform_moments() -> Derivation:
     d.step(Mean(X), moment_integral(1, f, a, b), "definition of expectation",
            "expectation of a continuous variable: integrate $x f(x)$",
            "kỳ vọng của biến liên tục: tích phân của $x f(x)$", (UNIFORM,))
-    mean = d.then(sp.factor(d.last.rhs.doit()), "integration", "evaluate the integral",
+    mean = d.then(sp.factor(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral",
                   "tính tích phân")
     d.result("mean")
     d.step(Mean(X**2), moment_integral(2, f, a, b), "definition of expectation",
            "second moment: integrate $x^2 f(x)$", "moment bậc hai: tích phân của $x^2 f(x)$",
            (UNIFORM,))
-    second = d.then(sp.factor(d.last.rhs.doit()), "integration", "evaluate the integral",
+    second = d.then(sp.factor(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral",
                     "tính tích phân")
     d.step(Var(X), Mean(X**2) - Mean(X)**2, "variance identity",
            "$\\operatorname{Var}(X) = E[X^2] - E[X]^2$", "$\\operatorname{Var}(X) = E[X^2] - E[X]^2$",
@@ -84,7 +84,7 @@ def uniform_moments() -> Derivation:
                      "cho phương sai bằng giá trị mục tiêu $v$", (TARGET,))
     d.solve(goal, r, "solve", "solve for the bound $r > 0$", "giải tìm cận $r > 0$")
     d.result("bound")
-    return d.build()
+    return d.build(main="bound")
 
 
 @register("gaussian-moments")
@@ -99,24 +99,24 @@ def gaussian_moments() -> Derivation:
     d.step(Mean(Z), moment_integral(1, f, -sp.oo, sp.oo), "definition of expectation",
            "integrate $x f(x)$ over the real line", "tích phân $x f(x)$ trên toàn trục số",
            (GAUSSIAN,))
-    d.then(sp.simplify(d.last.rhs.doit()), "integration", "evaluate the integral", "tính tích phân")
+    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân")
     d.result("mean")
     d.step(Var(Z), sp.Integral((x - mu)**2 * f, (x, -sp.oo, sp.oo)), "definition of variance",
            "integrate $(x - \\mu)^2 f(x)$", "tích phân $(x - \\mu)^2 f(x)$", (GAUSSIAN,))
-    d.then(sp.simplify(d.last.rhs.doit()), "integration", "evaluate the integral", "tính tích phân")
+    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân")
     d.result("variance")
     f0 = f.subs(mu, 0)
     d.step(Mean(Z**4), moment_integral(4, f0, -sp.oo, sp.oo), "definition of expectation",
            "fourth moment of the centred Gaussian", "moment bậc bốn của phân phối chuẩn tâm 0",
            (GAUSSIAN, CENTRED))
-    d.then(sp.simplify(d.last.rhs.doit()), "integration", "evaluate the integral", "tính tích phân",
+    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân",
            (CENTRED,))
     d.result("fourth-moment")
     d.step(Mean(Z**2 * sp.Heaviside(Z)), moment_integral(2, f0, 0, sp.oo),
            "definition of expectation", "only $Z > 0$ contributes: integrate over $[0, \\infty)$",
            "chỉ phần $Z > 0$ đóng góp: tích phân trên $[0, \\infty)$", (GAUSSIAN, CENTRED))
-    d.then(sp.simplify(d.last.rhs.doit()), "integration",
+    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration",
            "evaluate: half of $E[Z^2]$, by symmetry", "tính: bằng một nửa $E[Z^2]$, do đối xứng",
            (CENTRED,))
     d.result("half-moment")
-    return d.build()
+    return d.build(main="half-moment")

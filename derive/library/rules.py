@@ -53,7 +53,7 @@ SYMMETRIC_UNIFORM = Assumption(
 
 def activation(name: str, phi: sp.Expr) -> Assumption:
     """The layer's activation: ``a_l = phi(z_l)``."""
-    return Assumption(f"activation-{name}", Text(f"activation {name}: $a_l = {sp.latex(phi)}$",
+    return Assumption(f"activation-{name.lower()}", Text(f"activation {name}: $a_l = {sp.latex(phi)}$",
                                                  f"hàm kích hoạt {name}: $a_l = {sp.latex(phi)}$"),
                       ((a, phi),))
 
@@ -193,7 +193,7 @@ def he_relu() -> Derivation:
     half = d.then(sp.Integral(x**2 * density, (x, 0, sp.oo)), "half moment",
                   "ReLU zeroes the negative half: integrate $x^2 f(x)$ over $x > 0$",
                   "ReLU triệt tiêu nửa âm: tích phân $x^2 f(x)$ trên $x > 0$", (act, GAUSSIAN_PREACTIVATION))
-    d.then(half.doit().subs(q, Var(z_l)), "integration", "evaluate with $q = \\operatorname{Var}(z_l)$",
+    d.then(half.doit(conds="none").subs(q, Var(z_l)), "integration", "evaluate with $q = \\operatorname{Var}(z_l)$",
            "tính tích phân với $q = \\operatorname{Var}(z_l)$", (act, GAUSSIAN_PREACTIVATION))
     second_moment = d.last
     d.step(Var(z_next), exact.rhs.xreplace({second_moment.lhs: second_moment.rhs}), "substitution",

@@ -81,5 +81,4 @@ def layer_variance() -> Derivation:
            "zero-mean inputs and $b = 0$", "đầu vào có kỳ vọng bằng 0 và $b = 0$",
            (ZERO_MEAN_W, ZERO_MEAN_X, ZERO_BIAS))
     d.result("zero-mean")
-    d.results.reverse()
-    return d.build()
+    return d.build(main="zero-mean")

@@ -1,0 +1,172 @@
+"""Derivations as plain text, Markdown, LaTeX and JSON-ready data, in English or Vietnamese.
+
+LaTeX output is an ``align*`` block (amsmath), one step per line with its
+justification; consecutive steps that share a left-hand side print as a chain
+``&= ...``. Text inside ``\\text{}`` is TeX-escaped except for ``$...$`` math.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from .derivation import Derivation
+from .steps import Proof, Requirement, Step  # noqa: F401  (Proof re-exported)
+from .text import Text
+
+HEADINGS = {
+    "assumptions": Text("Assumptions", "Giả thiết"),
+    "steps": Text("Steps", "Các bước"),
+    "results": Text("Results", "Kết quả"),
+    "require": Text("require", "yêu cầu"),
+}
+_TEX_SPECIALS = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                 "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+
+class _TextPrinter(StrPrinter):
+    """sympy's str printer with ``E[X]`` for expectations and ``Var(X)`` for variances."""
+
+    def _print_Mean(self, expr) -> str:
+        return f"E[{self._print(expr.args[0])}]"
+
+
+def plain(expr: sp.Basic) -> str:
+    """One-line text form of ``expr``."""
+    return _TextPrinter().doprint(expr)
+
+
+def relation_latex(relation: sp.Basic) -> tuple[str, str, str]:
+    """``(lhs, operator, rhs)`` of a relation in LaTeX."""
+    operator = {"==": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">"}[relation.rel_op]
+    return sp.latex(relation.lhs), operator, sp.latex(relation.rhs)
+
+
+def tex_escape(text: str) -> str:
+    """Escape TeX specials in ``text``, leaving ``$...$`` math untouched."""
+    parts = re.split(r"(\$[^$]*\$)", text)
+    return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1
+                   else "".join(_TEX_SPECIALS.get(c, c) for c in p) for p in parts)
+
+
+def _chained(steps: tuple[Step, ...], k: int) -> bool:
+    """Whether step ``k`` continues the chain of step ``k - 1`` (same lhs, an equality)."""
+    return (k > 0 and steps[k].relation.rel_op == "==" and steps[k - 1].relation.rel_op == "=="
+            and steps[k].lhs == steps[k - 1].lhs and not isinstance(steps[k], Requirement)
+            and not isinstance(steps[k - 1], Requirement))
+
+
+def _why(step: Step, lang: str) -> str:
+    prefix = f"{HEADINGS['require'](lang)}: " if isinstance(step, Requirement) else ""
+    return prefix + step.why(lang)
+
+
+def latex_align(derivation: Derivation, lang: str = "en", environment: str = "align*") -> str:
+    """The steps as an ``align*`` block, one step per line with its justification."""
+    lines = []
+    for k, step in enumerate(derivation.steps):
+        lhs, operator, rhs = relation_latex(step.relation)
+        left = "" if _chained(derivation.steps, k) else lhs
+        lines.append(f"  {left} &{operator} {rhs} && \\text{{{tex_escape(_why(step, lang))}}}")
+    return f"\\begin{{{environment}}}\n" + " \\\\\n".join(lines) + f"\n\\end{{{environment}}}"
+
+
+def latex(derivation: Derivation, lang: str = "en") -> str:
+    """A LaTeX fragment (needs amsmath, amssymb): title, assumptions, steps and results."""
+    assumptions = "\n".join(f"  \\item {tex_escape(a.text(lang))}" for a in derivation.assumptions)
+    return (f"% initproof: {derivation.id} (requires \\usepackage{{amsmath,amssymb}})\n"
+            f"\\paragraph{{{tex_escape(derivation.title(lang))}}}\n"
+            f"{HEADINGS['assumptions'](lang)}:\n\\begin{{itemize}}\n{assumptions}\n\\end{{itemize}}\n"
+            f"{latex_align(derivation, lang)}\n")
+
+
+_PREAMBLE = {
+    "en": "\\usepackage[T1]{fontenc}\n\\usepackage{lmodern}",
+    "vi": "\\usepackage[T5]{fontenc}",
+}
+
+
+def latex_document(derivations: list[Derivation], lang: str = "en") -> str:
+    """A complete pdfLaTeX document holding ``derivations`` (Vietnamese uses T5 fonts, vntex)."""
+    body = "\n".join(latex(d, lang) for d in derivations)
+    return ("\\documentclass[10pt]{article}\n\\usepackage[utf8]{inputenc}\n"
+            f"{_PREAMBLE[lang]}\n\\usepackage{{amsmath,amssymb}}\n"
+            "\\usepackage[a4paper,margin=1.5cm,landscape]{geometry}\n"
+            f"\\begin{{document}}\n{body}\\end{{document}}\n")
+
+
+def latex_display(derivation: Derivation, lang: str = "en") -> str:
+    """The steps for Jupyter/MathJax: an ``aligned`` block in display math."""
+    return "$$" + latex_align(derivation, lang, "aligned") + "$$"
+
+
+def markdown(derivation: Derivation, lang: str = "en") -> str:
+    """Markdown with ``$...$`` math: title, assumptions, numbered steps, results."""
+    out = [f"## {derivation.title(lang)}", "", f"**{HEADINGS['assumptions'](lang)}**", ""]
+    out += [f"- {a.text(lang)}" for a in derivation.assumptions]
+    out += ["", f"**{HEADINGS['steps'](lang)}**", ""]
+    for k, step in enumerate(derivation.steps, 1):
+        lhs, operator, rhs = relation_latex(step.relation)
+        out.append(f"{k}. ${lhs} {operator} {rhs}$ — {_why(step, lang)}")
+    out += ["", f"**{HEADINGS['results'](lang)}**", ""]
+    out += [f"- {r.name}: ${sp.latex(r.relation)}$" for r in derivation.results]
+    return "\n".join(out) + "\n"
+
+
+def text(derivation: Derivation, lang: str = "en") -> str:
+    """Plain text: title, assumptions, numbered steps with justification and proof method."""
+    out = [f"{derivation.id}: {derivation.title(lang)}", "", f"{HEADINGS['assumptions'](lang)}:"]
+    out += [f"  - {_strip_math(a.text(lang))}" for a in derivation.assumptions]
+    out += ["", f"{HEADINGS['steps'](lang)}:"]
+    width = len(str(len(derivation.steps)))
+    for k, (step, proof) in enumerate(zip(derivation.steps, derivation.proofs), 1):
+        operator = "=" if step.relation.rel_op == "==" else step.relation.rel_op
+        out.append(f"  {k:>{width}}. {plain(step.lhs)} {operator} {plain(step.rhs)}")
+        out.append(f"  {'':>{width}}  {_strip_math(_why(step, lang))}  [{proof.value}]")
+    out += ["", f"{HEADINGS['results'](lang)}:"]
+    out += [f"  {r.name}: {plain(r.lhs)} = {plain(r.rhs)}" for r in derivation.results]
+    return "\n".join(out) + "\n"
+
+
+def _strip_math(sentence: str) -> str:
+    """Drop the ``$`` delimiters and common TeX macros for plain-text output."""
+    sentence = sentence.replace("$", "")
+    sentence = re.sub(r"\\operatorname\{(\w+)\}", r"\1", sentence)
+    sentence = re.sub(r"\\(left|right)", "", sentence)
+    return re.sub(r"\\(\w+)", r"\1", sentence)
+
+
+def as_dict(derivation: Derivation, lang: str = "en") -> dict:
+    """JSON-ready data: id, title, assumptions, steps, result and all results.
+
+    ``lhs`` and ``rhs`` of a result are sympy strings (``str(expr)``), so
+    ``he-relu``'s main result has ``rhs == "2/n"``.
+    """
+    return {
+        "id": derivation.id,
+        "title": derivation.title(lang),
+        "assumptions": [{"id": a.id, "text": a.text(lang)} for a in derivation.assumptions],
+        "steps": [
+            {"latex": "{} {} {}".format(*relation_latex(s.relation)), "lhs": str(s.lhs),
+             "rhs": str(s.rhs), "rule": s.rule, "justification": s.why(lang),
+             "proof": p.value}
+            for s, p in zip(derivation.steps, derivation.proofs)
+        ],
+        "result": _result(derivation.result),
+        "results": [_result(r) for r in derivation.results],
+    }
+
+
+def _result(result) -> dict:
+    return {"name": result.name, "lhs": str(result.lhs), "rhs": str(result.rhs),
+            "latex": sp.latex(result.relation)}
+
+
+FORMATS = {"text": text, "markdown": markdown, "latex": latex}
+"""Renderers by ``--format`` name."""
+
+__all__ = ["FORMATS", "Proof", "as_dict", "latex", "latex_align", "latex_display", "latex_document",
+           "markdown",
+           "plain", "tex_escape", "text"]

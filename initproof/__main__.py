@@ -1,0 +1,5 @@
+"""``python -m initproof``."""
+
+from .cli import main
+
+raise SystemExit(main())

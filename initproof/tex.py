@@ -1,0 +1,44 @@
+"""Compile LaTeX to PDF with an installed TeX engine, without shell escape."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+ENGINES = ("pdflatex", "xelatex", "lualatex")
+
+
+class TexError(RuntimeError):
+    """TeX is missing or failed; the message carries the end of the log."""
+
+
+def find_engine(preferred: tuple[str, ...] = ENGINES) -> str | None:
+    """The first of ``preferred`` on the PATH, or None."""
+    return next((engine for engine in preferred if shutil.which(engine)), None)
+
+
+def compile_pdf(source: str, engine: str | None = None, runs: int = 1, timeout: float = 120) -> bytes:
+    """Compile ``source`` in a temporary directory and return the PDF bytes.
+
+    Runs ``engine`` (default: the first installed) ``runs`` times with
+    ``-no-shell-escape -halt-on-error``; raises :class:`TexError` with the last
+    lines of the log when it fails.
+    """
+    engine = engine or find_engine()
+    if engine is None or shutil.which(engine) is None:
+        raise TexError(f"no TeX engine found (looked for {', '.join(ENGINES)}); "
+                       "install one, e.g. 'apt-get install texlive-latex-recommended'")
+    with tempfile.TemporaryDirectory(prefix="initproof-tex-") as work:
+        tex = Path(work) / "document.tex"
+        tex.write_text(source, encoding="utf-8")
+        for _ in range(runs):
+            done = subprocess.run(
+                [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                cwd=work, capture_output=True, text=True, errors="replace", timeout=timeout)
+            if done.returncode != 0:
+                log = (Path(work) / "document.log")
+                tail = (log.read_text(errors="replace") if log.exists() else done.stdout)[-2000:]
+                raise TexError(f"{engine} failed:\n{tail}")
+        return (Path(work) / "document.pdf").read_bytes()

@@ -1,0 +1,62 @@
+"""The LaTeX of every derivation compiles (pdfLaTeX; Vietnamese with the T5 fonts of vntex)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+import derive
+from derive import render
+from initproof.tex import TexError, compile_pdf
+
+needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None,
+                               reason="pdflatex not installed (CI installs TeX Live)")
+
+
+def _has_vntex() -> bool:
+    found = shutil.which("kpsewhich") and subprocess.run(
+        ["kpsewhich", "t5enc.def"], capture_output=True, text=True).stdout.strip()
+    return bool(found)
+
+
+@needs_tex
+@pytest.mark.parametrize("identifier", derive.ids())
+def test_each_derivation_compiles_in_english(identifier: str) -> None:
+    pdf = compile_pdf(render.latex_document([derive.get(identifier)], "en"), "pdflatex")
+    assert pdf.startswith(b"%PDF")
+
+
+@needs_tex
+@pytest.mark.skipif(not _has_vntex(), reason="vntex (texlive-lang-other) not installed")
+def test_all_derivations_compile_in_vietnamese() -> None:
+    pdf = compile_pdf(render.latex_document(derive.all_derivations(), "vi"), "pdflatex")
+    assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+        assert "giải tìm phương sai trọng số" in text
+
+
+@needs_tex
+def test_he_relu_fragment_pastes_into_a_plain_document() -> None:
+    from initproof.cli import main  # the CLI output itself, as a user would paste it
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["derive", "he-relu", "--format", "latex"]) == 0
+    document = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+                f"{out.getvalue()}\n\\end{{document}}\n")
+    assert compile_pdf(document, "pdflatex").startswith(b"%PDF")
+
+
+@needs_tex
+def test_broken_latex_raises_with_the_log() -> None:
+    with pytest.raises(TexError, match="Undefined control sequence"):
+        compile_pdf("\\documentclass{article}\\begin{document}\\nosuchmacro\\end{document}", "pdflatex")
+
+
+def test_missing_engine_is_a_clear_error() -> None:
+    with pytest.raises(TexError, match="no TeX engine"):
+        compile_pdf("x", "no-such-tex-engine")

@@ -1,0 +1,118 @@
+"""Wrong steps are rejected when a derivation is built."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from sympy import stats
+
+from derive import Builder, DerivationError, Text
+from derive.assumptions import Assumption, described
+from derive.functions import sigmoid
+from derive.library import distributions as dist
+from derive.library.rules import layer_model, z_l, z_next
+from derive.moments import Mean, Var
+from derive.steps import Bound, Expansion, Model
+
+n = sp.Symbol("n", positive=True, integer=True)
+r = sp.Symbol("r", positive=True)
+z = sp.Symbol("z", real=True)
+X, Y = sp.symbols("X Y")
+w, a = sp.symbols("w a")
+TITLE = Text("test", "thử")
+NOTE = ("why", "vì sao")
+
+
+def uniform_builder() -> Builder:
+    return Builder("wrong", TITLE, (dist.UNIFORM, dist.SYMMETRIC),
+                   Model(distributions={dist.X: stats.Uniform("X", dist.a, dist.b)}))
+
+
+def test_wrong_uniform_variance_is_rejected() -> None:
+    d = uniform_builder()
+    with pytest.raises(DerivationError, match=r"step 1 .*r\*\*2/2"):
+        d.step(Var(dist.X), r**2 / 2, "substitution", *NOTE, (dist.SYMMETRIC,))
+
+
+def test_right_uniform_variance_is_accepted() -> None:
+    d = uniform_builder()
+    d.step(Var(dist.X), r**2 / 3, "substitution", *NOTE, (dist.SYMMETRIC,))
+    assert len(d.steps) == 1
+
+
+def test_step_that_needs_an_uncited_assumption_is_rejected() -> None:
+    d = uniform_builder()
+    with pytest.raises(DerivationError, match="differ"):
+        d.step(Var(dist.X), r**2 / 3, "substitution", *NOTE)
+
+
+def test_step_citing_an_unlisted_assumption_is_rejected() -> None:
+    d = uniform_builder()
+    stranger = described("stranger", "x", "x")
+    with pytest.raises(DerivationError, match="unlisted assumptions stranger"):
+        d.step(Var(dist.X), r**2 / 3, "substitution", *NOTE, (dist.SYMMETRIC, stranger))
+
+
+def test_product_variance_without_mean_terms_is_rejected() -> None:
+    d = Builder("wrong", TITLE, (), Model(random=(X, Y)))
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Var(X * Y), Var(X) * Var(Y), "product", *NOTE)
+
+
+def test_layer_variance_needs_zero_mean_inputs_for_the_short_form() -> None:
+    from derive.library.rules import IID, ZERO_BIAS, ZERO_MEAN_W
+    d = Builder("wrong", TITLE, (IID, ZERO_MEAN_W, ZERO_BIAS), layer_model())
+    with pytest.raises(DerivationError):
+        d.step(Var(z_next), n * Var(w) * Var(a), "layer", *NOTE, (IID, ZERO_MEAN_W, ZERO_BIAS))
+    d.step(Var(z_next), n * Var(w) * Mean(a**2), "layer", *NOTE, (IID, ZERO_MEAN_W, ZERO_BIAS))
+
+
+def test_wrong_linearisation_of_sigmoid_is_rejected() -> None:
+    d = Builder("wrong", TITLE, ())
+    with pytest.raises(DerivationError):
+        d.step(sigmoid(z), sp.S.Half + z / 2 + sp.O(z**3), "linear", *NOTE, kind=Expansion)
+
+
+def test_wrong_series_coefficient_is_rejected() -> None:
+    d = Builder("wrong", TITLE, ())
+    with pytest.raises(DerivationError):
+        d.step(sp.tanh(z), z - z**3 / 6 + sp.O(z**5), "series", *NOTE, kind=Expansion)
+
+
+def test_wrong_solution_is_rejected() -> None:
+    d = Builder("wrong", TITLE, ())
+    premise = sp.Eq(n * Var(w) / 2, 1)
+    with pytest.raises(DerivationError, match="gives"):
+        d.solved(sp.Eq(Var(w), 1 / n), premise, Var(w), "solve", *NOTE)
+    d.solved(sp.Eq(Var(w), 2 / n), premise, Var(w), "solve", *NOTE)
+
+
+def test_wrong_gradient_bound_is_rejected() -> None:
+    L, l = sp.symbols("L l", positive=True, integer=True)
+    factor = sigmoid(z_l) * (1 - sigmoid(z_l))
+    d = Builder("wrong", TITLE, ())
+    for wrong in (sp.Rational(1, 2) ** L, sp.Rational(1, 8) ** L):
+        with pytest.raises(DerivationError):
+            d.add(Bound(relation=sp.Le(sp.Product(factor, (l, 1, L)), wrong), rule="bound",
+                        why=Text(*NOTE), factor=factor, variable=z_l))
+
+
+def test_wrong_numeric_value_is_rejected() -> None:
+    d = Builder("wrong", TITLE, ())
+    at_large = sp.Subs(sp.Derivative(sigmoid(z), z), z, sp.Float("14.15", 30))
+    with pytest.raises(DerivationError, match="differ"):
+        d.step(at_large, sp.Float("7.08e-7"), "evaluation", *NOTE)
+
+
+def test_undecidable_step_is_rejected_not_accepted() -> None:
+    d = Builder("wrong", TITLE, (), Model(random=(X,)))
+    with pytest.raises(DerivationError, match=r"Mean\(tanh\(X\)\)"):
+        d.step(Mean(sp.tanh(X)), 0, "guess", *NOTE)
+
+
+def test_assumption_substitution_is_what_makes_the_step_hold() -> None:
+    zero_x = Assumption("zero-x", Text("E[X] = 0", "E[X] = 0"), ((Mean(X), 0),))
+    d = Builder("t", TITLE, (zero_x,), Model(random=(X, Y)))
+    d.step(Var(X * Y), Var(X) * (Var(Y) + Mean(Y) ** 2), "product", *NOTE, (zero_x,))
+    with pytest.raises(DerivationError):
+        d.step(Var(X * Y), Var(X) * (Var(Y) + Mean(Y) ** 2), "product", *NOTE)

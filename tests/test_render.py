@@ -1,0 +1,63 @@
+"""Text, Markdown, LaTeX and JSON forms of derivations."""
+
+from __future__ import annotations
+
+import pytest
+
+import derive
+from derive import render
+
+
+def test_latex_align_has_one_line_per_step_with_its_justification() -> None:
+    d = derive.get("he-relu")
+    block = render.latex_align(d)
+    assert block.startswith("\\begin{align*}") and block.endswith("\\end{align*}")
+    lines = block.splitlines()[1:-1]
+    assert len(lines) == len(d.steps)
+    assert all("&& \\text{" in line for line in lines)
+    assert r"\operatorname{Var}\left(w\right) &= \frac{2}{n} && \text{solve for the weight variance}" in block
+
+
+def test_chained_steps_omit_the_repeated_left_side() -> None:
+    block = render.latex_align(derive.get("uniform-moments"))
+    assert "\n   &= \\frac{a + b}{2} && \\text{evaluate the integral}" in block
+
+
+def test_vietnamese_justifications() -> None:
+    block = render.latex_align(derive.get("he-relu"), "vi")
+    assert "giải tìm phương sai trọng số" in block
+    assert "solve for" not in block
+
+
+@pytest.mark.parametrize(("raw", "escaped"), [
+    ("50% & more_x", r"50\% \& more\_x"),
+    ("keep $a_l = \\max(0, z)$ as math", "keep $a_l = \\max(0, z)$ as math"),
+    ("{braces} #1", r"\{braces\} \#1"),
+])
+def test_tex_escape(raw: str, escaped: str) -> None:
+    assert render.tex_escape(raw) == escaped
+
+
+def test_json_shape() -> None:
+    data = render.as_dict(derive.get("xavier-tanh"))
+    assert {"id", "assumptions", "steps", "result", "results"} <= set(data)
+    assert data["result"] == {"name": "forward", "lhs": "Var(w)", "rhs": "1/n",
+                              "latex": r"\operatorname{Var}\left(w\right) = \frac{1}{n}"}
+    assert {r["rhs"] for r in data["results"]} >= {"1/m", "2/(m + n)"}
+    assert all({"latex", "justification"} <= set(step) for step in data["steps"])
+    assert "linear-regime-tanh" in {a["id"] for a in data["assumptions"]}
+
+
+def test_text_and_markdown_mention_every_step() -> None:
+    d = derive.get("product-variance")
+    text = render.text(d)
+    assert "Var(X*Y) = E[X]**2*Var(Y) + E[Y]**2*Var(X) + Var(X)*Var(Y)" in text
+    assert text.count("[symbolic]") == len(d.steps)
+    markdown = render.markdown(d, "vi")
+    assert markdown.startswith("## Phương sai của tích")
+    assert markdown.count("\n4. $") == 1
+
+
+def test_jupyter_display_is_display_math() -> None:
+    latex = derive.get("he-relu")._repr_latex_()
+    assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
