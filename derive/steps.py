@@ -147,7 +147,8 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
 
     A polynomial ``p`` of one variable takes its raw moments from the Maclaurin
     coefficients of sympy.stats' moment generating function,
-    :math:`E[X^k] = M^{(k)}(0)`; anything else goes to :func:`sympy.stats.E`.
+    :math:`E[X^k] = M^{(k)}(0)`; anything else is integrated against the density
+    over the whole support (ReLU-like ``Max`` rewritten with ``Heaviside``).
     """
     arg = unfold(node.args[0])
     if isinstance(node, Var):
@@ -161,7 +162,10 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
         series = series.removeO()
         return sp.expand(sum(c * series.coeff(t, k) * sp.factorial(k)
                              for (k,), c in polynomial.terms()))
-    return stats.E(arg.rewrite(sp.Heaviside).xreplace({symbol: variable}))
+    point = sp.Dummy("x", real=True)
+    support = stats.pspace(variable).domain.set
+    integrand = arg.rewrite(sp.Heaviside).xreplace({symbol: point}) * stats.density(variable)(point)
+    return sp.integrate(integrand, (point, support.inf, support.sup), conds="none")
 
 
 @singledispatch
