@@ -47,7 +47,8 @@ def gradient_vanishing() -> Derivation:
     d.step(at_large, sp.Subs(stable, z, LARGE_Z), "stable form",
            "$\\sigma'(z) = e^{-z}/(1 + e^{-z})^2$ avoids computing $1 - \\sigma(z)$ for large $z$",
            "$\\sigma'(z) = e^{-z}/(1 + e^{-z})^2$ tránh phép trừ $1 - \\sigma(z)$ khi $z$ lớn")
+    d.result("sigmoid-derivative-stable-form")
     d.then(sp.Float(stable.subs(z, LARGE_Z).evalf(30), 15), "evaluation", "evaluate to 15 digits",
            "tính đến 15 chữ số")
     d.result("sigmoid-derivative-large-z")
-    return d.build()
+    return d.build(main="bound")

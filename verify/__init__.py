@@ -1,0 +1,1 @@
+"""Monte Carlo verification of the formulas that :mod:`derive` produces."""

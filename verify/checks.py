@@ -1,0 +1,143 @@
+"""Kinds of checks: sampling, exact and deep-network, each producing an :class:`Outcome`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from .estimate import Draw, Estimate, block_statistics, interval
+from .network import Weights, gaussian_weights, simulate
+from .numeric import activation_pair
+from .recursion import predict
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How hard to look.
+
+    ``samples`` per sampling check, split into ``replicates`` independent
+    blocks; ``precision`` is the largest relative half-width a passing interval
+    may have (``network_precision`` for per-layer network measurements);
+    ``alpha`` is the family-wise false-alarm rate, shared by ``comparisons``
+    comparisons with Bonferroni's correction.
+    """
+
+    samples: int = 2_000_000
+    replicates: int = 100
+    precision: float = 0.02
+    network_precision: float = 0.25
+    alpha: float = 1e-6
+    comparisons: int = 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one check; ``layers`` holds per-layer rows for network checks."""
+
+    id: str
+    claim: str
+    expected: float
+    estimate: Estimate
+    passed: bool
+    layers: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        data = {"id": self.id, "claim": self.claim, "expected": self.expected,
+                "estimate": self.estimate.estimate, "stderr": self.estimate.stderr,
+                "ci": list(self.estimate.ci), "samples": self.estimate.samples, "passed": self.passed}
+        if self.layers:
+            data["layers"] = self.layers
+        return data
+
+
+@dataclass(frozen=True)
+class SamplingCheck:
+    """The mean (or variance) of i.i.d. draws against a derived value."""
+
+    id: str
+    claim: str
+    expected: float
+    draw: Draw
+    statistic: str = "mean"
+    comparisons: int = 1
+
+    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
+        values = block_statistics(self.draw, rng, settings.samples, settings.replicates, self.statistic)
+        estimate = interval(values, settings.alpha, settings.comparisons,
+                            settings.samples // settings.replicates * settings.replicates)
+        passed = estimate.agrees(self.expected) and estimate.precise(settings.precision, self.expected)
+        return Outcome(self.id, self.claim, self.expected, estimate, passed)
+
+
+@dataclass(frozen=True)
+class ExactCheck:
+    """A deterministic computation against a derived value, to a relative tolerance."""
+
+    id: str
+    claim: str
+    expected: float
+    compute: Callable[[np.random.Generator], float]
+    tolerance: float = 1e-12
+    comparisons: int = 0
+
+    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
+        value = float(self.compute(rng))
+        passed = abs(value - self.expected) <= self.tolerance * max(abs(self.expected), 1e-300)
+        return Outcome(self.id, self.claim, self.expected, Estimate(value, 0.0, (value, value), 1, 1), passed)
+
+
+@dataclass(frozen=True)
+class NetworkCheck:
+    """Per-layer forward and backward variances of simulated networks against predictions.
+
+    ``preserved=True`` holds every layer against the first layer's predicted
+    variance (the claim of a variance-preserving rule); otherwise against the
+    exact recursion of :mod:`verify.recursion`. ``gain`` is ``n Var(w)``.
+    """
+
+    id: str
+    claim: str
+    activation: sp.Expr
+    gain: float
+    width: int = 256
+    depth: int = 10
+    replicates: int = 64
+    bias_var: float = 0.0
+    preserved: bool = False
+    weights: Weights | None = None
+
+    @property
+    def comparisons(self) -> int:
+        return 2 * self.depth
+
+    def predictions(self) -> tuple[np.ndarray, np.ndarray]:
+        phi, dphi = activation_pair(self.activation)
+        forward, backward = predict(phi, dphi, self.gain, self.depth, bias_var=self.bias_var)
+        if self.preserved:
+            return np.full(self.depth, forward[0]), np.full(self.depth, backward[-1])
+        return forward, backward
+
+    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
+        phi, dphi = activation_pair(self.activation)
+        weights = self.weights or gaussian_weights(self.gain / self.width)
+        measured = simulate(phi, dphi, weights, self.width, self.depth, self.replicates, rng,
+                            batch=64, bias_var=self.bias_var)
+        forward, backward = self.predictions()
+        layers, passed = [], True
+        for layer in range(self.depth):
+            row = {"layer": layer + 1}
+            for direction, predicted, values in (("forward", forward, measured.forward),
+                                                 ("backward", backward, measured.backward)):
+                estimate = interval(values[:, layer], settings.alpha, settings.comparisons, measured.values)
+                ok = (estimate.agrees(predicted[layer])
+                      and estimate.precise(settings.network_precision, predicted[layer]))
+                passed &= ok
+                row |= {f"predicted_{direction}": float(predicted[layer]),
+                        f"measured_{direction}": estimate.estimate,
+                        f"ci_{direction}": list(estimate.ci), f"agrees_{direction}": ok}
+            layers.append(row)
+        last = interval(measured.forward[:, -1], settings.alpha, settings.comparisons, measured.values)
+        return Outcome(self.id, self.claim, float(forward[-1]), last, bool(passed), layers)

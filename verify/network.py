@@ -1,0 +1,76 @@
+"""Simulated fully connected networks, forward and backward, in independent replicates.
+
+Each replicate draws its own weights, biases, inputs ``x ~ N(0, q0)`` and a
+top-layer gradient ``g_L ~ N(0, 1)``. Per layer ``l = 1..L`` it records the
+pre-activation second moment ``q_l = mean(z_l^2)`` and the second moment of
+the gradient with respect to the layer's input activations ``a_{l-1}``.
+Weights have zero mean, so these are the variances of the recursion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Function = Callable[[np.ndarray], np.ndarray]
+Weights = Callable[[np.random.Generator, tuple[int, int]], np.ndarray]
+
+
+def gaussian_weights(variance: float) -> Weights:
+    """Weights drawn from ``N(0, variance)``."""
+    std = float(np.sqrt(variance))
+    return lambda rng, shape: std * rng.standard_normal(shape)
+
+
+def constant_weights(value: float) -> Weights:
+    """Every weight equal to ``value`` (zero or constant initialisation)."""
+    return lambda rng, shape: np.full(shape, value)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Per-replicate, per-layer measurements: arrays of shape ``(replicates, depth)``.
+
+    ``spread`` is the largest relative difference between units of a layer,
+    used to detect symmetry (all units equal).
+    """
+
+    forward: np.ndarray
+    backward: np.ndarray
+    spread: np.ndarray
+    values: int
+
+
+def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth: int,
+             replicates: int, rng: np.random.Generator, batch: int = 128, q0: float = 1.0,
+             bias_var: float = 0.0, dtype: type = np.float64) -> Measurement:
+    """Run ``replicates`` independent networks of ``depth`` square layers of ``width`` units."""
+    forward = np.empty((replicates, depth))
+    backward = np.empty((replicates, depth))
+    spread = np.zeros((replicates, depth))
+    for k in range(replicates):
+        a = (np.sqrt(q0) * rng.standard_normal((batch, width))).astype(dtype)
+        layers, slopes = [], []
+        for layer in range(depth):
+            w = weights(rng, (width, width)).astype(dtype)
+            z = a @ w.T
+            if bias_var:
+                z += (np.sqrt(bias_var) * rng.standard_normal(width)).astype(dtype)
+            forward[k, layer] = np.mean(np.square(z, dtype=np.float64))
+            spread[k, layer] = _spread(z)
+            layers.append(w)
+            slopes.append(dphi(z))
+            a = phi(z).astype(dtype)
+        g = rng.standard_normal((batch, width)).astype(dtype)
+        for layer in reversed(range(depth)):
+            g = (g * slopes[layer]) @ layers[layer]
+            backward[k, layer] = np.mean(np.square(g, dtype=np.float64))
+    return Measurement(forward, backward, spread, replicates * batch * width)
+
+
+def _spread(z: np.ndarray) -> float:
+    """Largest difference between units, relative to the largest magnitude (0 if all zero)."""
+    scale = np.max(np.abs(z))
+    return float(np.max(np.ptp(z, axis=1)) / scale) if scale > 0 else 0.0

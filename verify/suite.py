@@ -1,0 +1,209 @@
+"""The verification suite: at least one check for every derivation.
+
+Every expected value comes from a :mod:`derive` result (lambdified or
+evaluated), never retyped. Distributions and sizes are chosen so each check
+is informative at the default settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import sympy as sp
+from sympy import stats as sstats
+
+import derive
+from derive.activations import CATALOGUE
+from derive.moments import Mean, Var
+from derive.steps import distribution_moment
+from derive.symbols import z
+
+from .checks import ExactCheck, NetworkCheck, SamplingCheck, Settings
+from .network import constant_weights
+from .numeric import activation_pair, function, value
+
+WIDTH = 256
+"""Width of the simulated networks (finite-width effects are O(1/width))."""
+
+
+def result(identifier: str, name: str) -> sp.Expr:
+    return derive.get(identifier).named(name).rhs
+
+
+def _uniform_checks() -> list:
+    a, b, v = -1.0, 3.0, 0.5
+    r = value(result("uniform-moments", "bound"), v=v)
+    return [
+        SamplingCheck("uniform-moments", "E[U(-1, 3)] = (a + b)/2",
+                      value(result("uniform-moments", "mean"), a=a, b=b),
+                      lambda rng, k: rng.uniform(a, b, k)),
+        SamplingCheck("uniform-moments", "Var(U(-1, 3)) = (b - a)^2/12",
+                      value(result("uniform-moments", "variance"), a=a, b=b),
+                      lambda rng, k: rng.uniform(a, b, k), "variance"),
+        SamplingCheck("uniform-moments", "Var(U(-r, r)) = v for r = sqrt(3v), v = 0.5", v,
+                      lambda rng, k: rng.uniform(-r, r, k), "variance"),
+    ]
+
+
+def _gaussian_checks() -> list:
+    s = 1.5
+    return [
+        SamplingCheck("gaussian-moments", "E[Z^4] = 3 sigma^4 for N(0, 1.5^2)",
+                      value(result("gaussian-moments", "fourth-moment"), sigma=s),
+                      lambda rng, k: (s * rng.standard_normal(k)) ** 4),
+        SamplingCheck("gaussian-moments", "E[Z^2 1{Z>0}] = sigma^2/2 for N(0, 1.5^2)",
+                      value(result("gaussian-moments", "half-moment"), sigma=s),
+                      lambda rng, k: np.maximum(s * rng.standard_normal(k), 0.0) ** 2),
+    ]
+
+
+def _moments(variable: sp.Expr) -> dict[sp.Expr, float]:
+    """E and Var of a sympy.stats variable, as numbers."""
+    return {"mean": float(sstats.E(variable)), "var": float(sstats.variance(variable))}
+
+
+def product_variance_value(x_mean: float, x_var: float, y_mean: float, y_var: float) -> float:
+    """The ``product-variance`` result evaluated at the given moments."""
+    X, Y = sp.symbols("X Y")
+    formula = result("product-variance", "variance")
+    return float(formula.xreplace({Mean(X): x_mean, Var(X): x_var, Mean(Y): y_mean, Var(Y): y_var}))
+
+
+def _product_checks() -> list:
+    x = _moments(sstats.Uniform("X", 1, 3))
+    y = _moments(sstats.Exponential("Y", sp.Rational(1, 2)))
+    expected = product_variance_value(x["mean"], x["var"], y["mean"], y["var"])
+    return [SamplingCheck("product-variance", "Var(XY), X ~ U(1, 3), Y ~ Exp(mean 2)", expected,
+                          lambda rng, k: rng.uniform(1, 3, k) * rng.exponential(2.0, k), "variance")]
+
+
+def _layer_checks() -> list:
+    n, var_w, var_b = 16, 0.0625, 0.01
+    w, x, b = sp.symbols("w x b")
+    general = result("layer-variance", "general")
+    expected = float(general.xreplace({Var(w): var_w, Var(x): sp.Rational(1, 3), Mean(x): 1, Var(b): var_b,
+                                       sp.Symbol("n", positive=True, integer=True): n}))
+
+    def draw(rng: np.random.Generator, k: int) -> np.ndarray:
+        weights = np.sqrt(var_w) * rng.standard_normal((k, n))
+        return np.einsum("ij,ij->i", weights, rng.uniform(0, 2, (k, n))) + np.sqrt(var_b) * rng.standard_normal(k)
+
+    return [SamplingCheck("layer-variance", "Var(sum of 16 w x + b), E[x] = 1 (general form)", expected,
+                          draw, "variance")]
+
+
+def series_check(identifier: str, phi: sp.Expr, linear: sp.Expr, half_width: float = 0.2) -> SamplingCheck:
+    """Mean squared error of ``linear`` for ``z ~ U(-h, h)`` against the series' higher terms.
+
+    The prediction is ``E[(series - its linear part)^2]`` with the derived
+    series through z^7; a wrong ``linear`` leaves a first-order error and fails.
+    """
+    series = derive.get(identifier).named("series").rhs.removeO()
+    higher = series - series.coeff(z, 0) - series.coeff(z, 1) * z
+    uniform = ((z, sstats.Uniform("u", -half_width, half_width)),)
+    expected = float(distribution_moment(Mean(sp.expand(higher**2)), uniform))
+    f, approx = function(phi), function(linear)
+    h = half_width
+    return SamplingCheck(identifier, f"E[({phi} - ({linear}))^2], z ~ U(-{h}, {h}): next terms of the series",
+                         expected, lambda rng, k: (lambda u: (f(u) - approx(u)) ** 2)(rng.uniform(-h, h, k)))
+
+
+def derivative_check(name: str, derived: sp.Expr, step: float = 1e-4) -> SamplingCheck:
+    """E over N(0, 1) of a central finite difference of ``name`` against the derived derivative."""
+    from .recursion import gaussian_expectation
+    f, d = function(CATALOGUE[name]), function(derived)
+    expected = gaussian_expectation(d, 1.0)
+    return SamplingCheck("activation-derivatives", f"E[finite difference of {name}'] = E[{derived}], z ~ N(0, 1)",
+                         expected, lambda rng, k: (lambda u: (f(u + step) - f(u - step)) / (2 * step))(
+                             rng.standard_normal(k)))
+
+
+def _derivative_checks() -> list:
+    d = derive.get("activation-derivatives")
+    return [derivative_check("sigmoid", d.named("sigmoid").rhs),
+            derivative_check("tanh", d.named("tanh").rhs)]
+
+
+def _gradient_checks() -> list:
+    g = derive.get("gradient-vanishing")
+    large = float(g.named("sigmoid-derivative-large-z").rhs)
+    stable_form, (variable,), (point,) = g.named("sigmoid-derivative-stable-form").rhs.args
+    stable = function(stable_form, variable)
+    sigmoid = CATALOGUE["sigmoid"]
+    return [
+        ExactCheck("gradient-vanishing", f"sigma'({point:.2f}) in float64 from the stable form = derived value",
+                   large, lambda rng: float(stable(np.array(float(point))))),
+        NetworkCheck("gradient-vanishing", "sigmoid, Var(w) = 1/(16 n), 8 layers: vanishing, as predicted",
+                     sigmoid, 1 / 16, WIDTH, 8),
+        NetworkCheck("gradient-vanishing", "ReLU, Var(w) = 4/n, 5 layers: exploding, as predicted",
+                     CATALOGUE["relu"], 4.0, WIDTH, 5),
+        ExactCheck("gradient-vanishing", "constant weights: all units of every layer equal (symmetry)", 0.0,
+                   lambda rng: symmetry_spread(sigmoid, 0.1), tolerance=1e-12),
+    ]
+
+
+def symmetry_spread(phi: sp.Expr, weight: float, width: int = 64, depth: int = 8) -> float:
+    """Largest relative difference between units of any layer with all weights ``weight``."""
+    from .network import simulate
+    f, d = activation_pair(phi)
+    measured = simulate(f, d, constant_weights(weight), width, depth, 1, np.random.default_rng(0))
+    return float(measured.spread.max())
+
+
+def gain(identifier: str, n: int = WIDTH) -> float:
+    """``n Var(w)`` from a rule's forward result."""
+    return n * value(result(identifier, "forward"), n=n)
+
+
+def _rule_checks() -> list:
+    return [
+        NetworkCheck("xavier-tanh", "tanh, Var(w) = 1/n: q_l follows the exact recursion (slow decay)",
+                     CATALOGUE["tanh"], gain("xavier-tanh"), WIDTH, 10),
+        NetworkCheck("xavier-sigmoid", "sigmoid, Var(w) = 16/n: q_l settles at the recursion's fixed point",
+                     CATALOGUE["sigmoid"], gain("xavier-sigmoid"), WIDTH, 10),
+        NetworkCheck("he-relu", "ReLU, Var(w) = 2/n: forward and backward variance preserved",
+                     CATALOGUE["relu"], gain("he-relu"), WIDTH, 10, preserved=True),
+        NetworkCheck("he-relu", "ReLU, Var(w) = 1/n: q_l halves each layer, as the recursion predicts",
+                     CATALOGUE["relu"], gain("he-relu") / 2, WIDTH, 8),
+    ]
+
+
+BUILDERS: dict[str, Callable[[], list]] = {
+    "uniform-moments": _uniform_checks,
+    "gaussian-moments": _gaussian_checks,
+    "product-variance": _product_checks,
+    "layer-variance": _layer_checks,
+    "maclaurin-tanh": lambda: [series_check("maclaurin-tanh", CATALOGUE["tanh"],
+                                            result("maclaurin-tanh", "linear").removeO())],
+    "maclaurin-sigmoid": lambda: [series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"],
+                                               result("maclaurin-sigmoid", "linear").removeO())],
+    "activation-derivatives": _derivative_checks,
+    "gradient-vanishing": _gradient_checks,
+}
+
+
+def checks(identifiers: Iterable[str] | None = None) -> list:
+    """The checks for ``identifiers`` (default: every derivation)."""
+    wanted = list(identifiers) if identifiers else derive.ids()
+    unknown = [i for i in wanted if i not in derive.ids()]
+    if unknown:
+        raise derive.UnknownDerivation(unknown[0])
+    rules = _rule_checks()
+    found = []
+    for identifier in wanted:
+        found += BUILDERS[identifier]() if identifier in BUILDERS else [c for c in rules if c.id == identifier]
+    return found
+
+
+def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, int], None] | None = None):
+    """Run ``selected`` with one seed; Bonferroni over all their comparisons."""
+    total = sum(check.comparisons for check in selected) or 1
+    settings = Settings(**{**settings.__dict__, "comparisons": total})
+    streams = np.random.SeedSequence(seed).spawn(len(selected))
+    outcomes = []
+    for k, (check, stream) in enumerate(zip(selected, streams)):
+        outcomes.append(check.run(np.random.default_rng(stream), settings))
+        if progress:
+            progress(k + 1, len(selected))
+    return outcomes
