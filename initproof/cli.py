@@ -1,4 +1,4 @@
-"""The ``initproof`` command line: a thin layer over :mod:`derive`.
+"""The ``initproof`` command line: a thin layer over :mod:`derive` and :mod:`verify`.
 
 Errors in the user's input print one line on stderr and exit with status 2.
 """
@@ -8,12 +8,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 import derive
 from derive import render
+from derive.parse import ParseError
 from derive.registry import options
 from derive.text import LANGUAGES
+from verify import report, suite
+from verify.checks import Settings
+from verify.rule import rule_check, run_rule
 
 
 class UsageError(Exception):
@@ -43,7 +48,50 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the text")
     show.add_argument("--json", action="store_true", help="print JSON instead of --format")
     show.add_argument("--order", type=int, help="series order, for the maclaurin-* derivations")
+    _verify_parser(commands)
     return parser
+
+
+def _verify_parser(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "verify", help="check derived formulas by Monte Carlo, or test a rule of your own",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Without --activation: run the checks of the given derivations (default: all). "
+                    "With --activation and --var-w: simulate that rule and hold every layer against "
+                    "the exact recursion; exit 0 if it keeps the variance within --factor, 1 if not.")
+    defaults = Settings()
+    check.add_argument("ids", nargs="*", metavar="ID", help="derivations to check (default: all)")
+    check.add_argument("--samples", type=_positive_int, default=defaults.samples,
+                       help="samples per sampling check")
+    check.add_argument("--seed", type=int, default=0, help="seed of numpy's Generator")
+    check.add_argument("--precision", type=_fraction, default=defaults.precision,
+                       help="largest relative half-width of a passing interval")
+    check.add_argument("--network-precision", type=_fraction, default=defaults.network_precision,
+                       help="largest relative half-width of a per-layer network interval")
+    check.add_argument("--alpha", type=_fraction, default=defaults.alpha,
+                       help="family-wise false-alarm rate (Bonferroni)")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    rule = check.add_argument_group("a rule of your own")
+    rule.add_argument("--activation", help="relu, tanh, sigmoid, ... or an expression over z, e.g. 'z*erf(z)'")
+    rule.add_argument("--var-w", help="weight variance over n (fan-in) and m (fan-out), e.g. '2/n'")
+    rule.add_argument("--bias-var", help="bias variance, e.g. '0.01'")
+    rule.add_argument("--width", type=_positive_int, default=256, help="units per layer")
+    rule.add_argument("--depth", type=_positive_int, default=10, help="number of layers")
+    rule.add_argument("--factor", type=float, default=2.0, help="largest allowed max/min variance ratio")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, not {text}")
+    return value
 
 
 def _list(args: argparse.Namespace) -> str:
@@ -77,14 +125,69 @@ def _derive(args: argparse.Namespace) -> str:
     return render.FORMATS[args.format](derivation, args.lang).rstrip("\n")
 
 
-COMMANDS = {"list": _list, "derive": _derive}
+def _verify(args: argparse.Namespace) -> tuple[str, int]:
+    settings = Settings(samples=args.samples, precision=args.precision, alpha=args.alpha,
+                        network_precision=args.network_precision)
+    if args.samples < settings.replicates * 2:
+        raise UsageError(f"--samples must be at least {settings.replicates * 2}")
+    if args.activation or args.var_w:
+        return _verify_rule(args, settings)
+    try:
+        selected = suite.checks(args.ids)
+    except derive.UnknownDerivation as error:
+        raise UsageError(str(error)) from None
+    outcomes = suite.run(selected, settings, args.seed, Progress("checks"))
+    status = 0 if all(o.passed for o in outcomes) else 1
+    if args.json:
+        return json.dumps(report.as_dict(outcomes, args.seed), indent=2), status
+    return report.table(outcomes, settings), status
+
+
+def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
+    if not (args.activation and args.var_w):
+        raise UsageError("a rule needs both --activation and --var-w")
+    if args.ids:
+        raise UsageError("give either derivation ids or --activation/--var-w, not both")
+    if args.factor <= 1:
+        raise UsageError(f"--factor must be greater than 1, not {args.factor:g}")
+    try:
+        check = rule_check(args.activation, args.var_w, args.width, args.depth, args.bias_var)
+    except ParseError as error:
+        raise UsageError(str(error)) from None
+    result = run_rule(check, args.seed, args.factor, settings)
+    status = 0 if result.preserves else 1
+    if args.json:
+        return json.dumps(report.as_dict([result.outcome], args.seed, result), indent=2), status
+    return report.layer_table(result), status
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and after the first second."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit, self.start = unit, time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty() or time.monotonic() - self.start < 1.0:
+            return
+        filled = round(30 * done / total)
+        end = "\n" if done == total else ""
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {self.unit}", end=end,
+              file=sys.stderr, flush=True)
+
+
+COMMANDS = {"list": _list, "derive": _derive, "verify": _verify}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
         args = _parser().parse_args(argv)
-        print(COMMANDS[args.command](args))
+        output = COMMANDS[args.command](args)
+        output, status = output if isinstance(output, tuple) else (output, 0)
+        print(output)
+        return status
     except UsageError as error:
         print(f"initproof: error: {error}", file=sys.stderr)
         return 2

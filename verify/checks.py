@@ -25,10 +25,10 @@ class Settings:
     comparisons with Bonferroni's correction.
     """
 
-    samples: int = 2_000_000
+    samples: int = 4_000_000
     replicates: int = 100
     precision: float = 0.02
-    network_precision: float = 0.25
+    network_precision: float = 0.35
     alpha: float = 1e-6
     comparisons: int = 1
 
@@ -132,12 +132,13 @@ class NetworkCheck:
             for direction, predicted, values in (("forward", forward, measured.forward),
                                                  ("backward", backward, measured.backward)):
                 estimate = interval(values[:, layer], settings.alpha, settings.comparisons, measured.values)
-                ok = (estimate.agrees(predicted[layer])
-                      and estimate.precise(settings.network_precision, predicted[layer]))
-                passed &= ok
+                agrees = bool(estimate.agrees(predicted[layer]))
+                precise = bool(estimate.precise(settings.network_precision, predicted[layer]))
+                passed &= agrees and precise
                 row |= {f"predicted_{direction}": float(predicted[layer]),
                         f"measured_{direction}": estimate.estimate,
-                        f"ci_{direction}": list(estimate.ci), f"agrees_{direction}": ok}
+                        f"ci_{direction}": list(estimate.ci), f"agrees_{direction}": agrees,
+                        f"precise_{direction}": precise}
             layers.append(row)
         last = interval(measured.forward[:, -1], settings.alpha, settings.comparisons, measured.values)
         return Outcome(self.id, self.claim, float(forward[-1]), last, bool(passed), layers)

@@ -163,7 +163,7 @@ def _rule_checks() -> list:
         NetworkCheck("xavier-sigmoid", "sigmoid, Var(w) = 16/n: q_l settles at the recursion's fixed point",
                      CATALOGUE["sigmoid"], gain("xavier-sigmoid"), WIDTH, 10),
         NetworkCheck("he-relu", "ReLU, Var(w) = 2/n: forward and backward variance preserved",
-                     CATALOGUE["relu"], gain("he-relu"), WIDTH, 10, preserved=True),
+                     CATALOGUE["relu"], gain("he-relu"), WIDTH, 10, replicates=96, preserved=True),
         NetworkCheck("he-relu", "ReLU, Var(w) = 1/n: q_l halves each layer, as the recursion predicts",
                      CATALOGUE["relu"], gain("he-relu") / 2, WIDTH, 8),
     ]
