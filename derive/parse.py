@@ -26,6 +26,7 @@ CONSTANTS: Mapping[str, sp.Expr] = {"pi": sp.pi, "e": sp.E}
 _OPERATORS = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
               ast.Div: lambda a, b: a / b, ast.Pow: sp.Pow}
 MAX_LENGTH = 500
+MAX_EXPONENT = 64
 
 
 class ParseError(ValueError):
@@ -59,7 +60,10 @@ def _build(node: ast.AST, variables: Mapping[str, sp.Symbol]) -> sp.Expr:
         raise ParseError(f"unknown name {node.id!r}; variables: {allowed}; "
                          f"functions: {', '.join(FUNCTIONS)}")
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        return _OPERATORS[type(node.op)](_build(node.left, variables), _build(node.right, variables))
+        left, right = _build(node.left, variables), _build(node.right, variables)
+        if isinstance(node.op, ast.Pow) and right.is_number and abs(right) > MAX_EXPONENT:
+            raise ParseError(f"exponent {right} is too large (at most {MAX_EXPONENT} in magnitude)")
+        return _OPERATORS[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _build(node.operand, variables)
         return -operand if isinstance(node.op, ast.USub) else operand

@@ -1,0 +1,82 @@
+"""Throughput of the verification layer against numpy's own speed, measured in one run.
+
+* sampling: values per second of a check (the half-moment draw through
+  ``block_statistics``) against raw ``Generator.standard_normal``;
+* networks: FLOP rate of ``verify.network.simulate`` (forward and backward
+  matrix products) against a plain matmul of the same shapes and dtype.
+
+Targets: both ratios at least 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from derive.activations import CATALOGUE
+from verify.estimate import CHUNK, block_statistics
+from verify.network import gaussian_weights, simulate
+from verify.numeric import activation_pair
+
+
+def best_of(repeat: int, action) -> float:
+    """Shortest of ``repeat`` timings of ``action()``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def sampling(samples: int, repeat: int) -> tuple[float, float]:
+    rng = np.random.default_rng(0)
+
+    def raw() -> None:
+        for size in [CHUNK] * (samples // CHUNK):
+            rng.standard_normal(size)
+
+    def check() -> None:
+        block_statistics(lambda g, k: np.maximum(g.standard_normal(k), 0.0) ** 2, rng,
+                         samples, 100, "mean")
+
+    return samples / best_of(repeat, raw), samples / best_of(repeat, check)
+
+
+def networks(width: int, batch: int, depth: int, replicates: int, repeat: int, dtype) -> tuple[float, float]:
+    phi, dphi = activation_pair(CATALOGUE["relu"])
+    flops = replicates * depth * 2 * (2 * batch * width * width)
+    a = np.ones((batch, width), dtype)
+    w = np.ones((width, width), dtype)
+
+    def plain() -> None:
+        for _ in range(2 * replicates * depth):
+            a @ w.T
+
+    def simulated() -> None:
+        simulate(phi, dphi, gaussian_weights(2 / width), width, depth, replicates,
+                 np.random.default_rng(0), batch=batch, dtype=dtype)
+
+    return flops / best_of(repeat, plain), flops / best_of(repeat, simulated)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=20 * CHUNK)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    raw, check = sampling(args.samples, args.repeat)
+    print(f"sampling: raw standard_normal {raw / 1e6:8.1f} M/s   check {check / 1e6:8.1f} M/s   "
+          f"ratio {check / raw:5.2f}  (target >= 0.5)")
+    for width, batch in ((256, 64), (1024, 256)):
+        for dtype in (np.float64, np.float32):
+            plain, simulated = networks(width, batch, 10, 8, args.repeat, dtype)
+            print(f"network width {width:4d} batch {batch:3d} {np.dtype(dtype).name}: plain matmul "
+                  f"{plain / 1e9:6.1f} GFLOP/s   simulate {simulated / 1e9:6.1f} GFLOP/s   "
+                  f"ratio {simulated / plain:5.2f}  (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

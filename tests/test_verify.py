@@ -1,0 +1,172 @@
+"""Monte Carlo checks: they pass on the derivations, and wrong formulas fail them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derive
+from derive.activations import CATALOGUE
+from derive.symbols import z
+from verify import suite
+from verify.checks import NetworkCheck, SamplingCheck, Settings
+from verify.estimate import CHUNK, block_statistics, chunks, interval
+from verify.network import gaussian_weights, simulate
+from verify.numeric import activation_pair
+from verify.recursion import gaussian_expectation, predict
+
+SEED = 20241120
+SETTINGS = Settings()
+
+
+def run_one(check, seed: int = SEED, settings: Settings = SETTINGS):
+    return suite.run([check], settings, seed)[0]
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return suite.run(suite.checks(), SETTINGS, SEED)
+
+
+def test_every_derivation_has_a_check(outcomes) -> None:
+    assert {o.id for o in outcomes} == set(derive.ids())
+
+
+def test_every_check_passes_on_its_derivation(outcomes) -> None:
+    failed = [o.claim for o in outcomes if not o.passed]
+    assert not failed
+
+
+def test_passing_intervals_are_informative(outcomes) -> None:
+    for o in outcomes:
+        if o.layers:
+            continue
+        half = (o.estimate.ci[1] - o.estimate.ci[0]) / 2
+        assert half <= SETTINGS.precision * abs(o.expected) or o.estimate.stderr == 0, o.claim
+
+
+# Power: the wrong formulas of the issue must fail.
+
+def test_relu_with_one_over_n_claimed_to_preserve_fails() -> None:
+    wrong = NetworkCheck("he-relu", "ReLU 1/n preserves", CATALOGUE["relu"], 1.0, 256, 6, preserved=True)
+    assert not run_one(wrong).passed
+
+
+def test_uniform_variance_r2_over_2_fails() -> None:
+    r = 1.3
+    wrong = SamplingCheck("uniform-moments", "Var U(-r, r) = r^2/2", r**2 / 2,
+                          lambda rng, k: rng.uniform(-r, r, k), "variance")
+    assert not run_one(wrong).passed
+
+
+def test_sigmoid_linearised_with_slope_one_half_fails() -> None:
+    wrong = suite.series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"], sp.S.Half + z / 2)
+    assert not run_one(wrong).passed
+    right = suite.series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"], sp.S.Half + z / 4)
+    assert run_one(right).passed
+
+
+def test_product_variance_without_mean_terms_fails() -> None:
+    # X ~ U(1, 3): mean 2, variance 1/3; Y ~ Exp(mean 2): variance 4.
+    wrong = SamplingCheck("product-variance", "Var XY = Var X Var Y", 4 / 3,
+                          lambda rng, k: rng.uniform(1, 3, k) * rng.exponential(2.0, k), "variance")
+    assert not run_one(wrong).passed
+    assert suite.product_variance_value(2.0, 1 / 3, 2.0, 4.0) == pytest.approx(56 / 3)
+
+
+def test_recursion_prediction_of_tanh_against_a_preservation_claim_fails() -> None:
+    wrong = NetworkCheck("xavier-tanh", "tanh 1/n preserves exactly", CATALOGUE["tanh"], 1.0, 256, 8,
+                         preserved=True)
+    assert not run_one(wrong).passed
+
+
+def test_uninformative_interval_is_a_failure() -> None:
+    check = SamplingCheck("uniform-moments", "E U(-1, 3) = 1", 1.0, lambda rng, k: rng.uniform(-1, 3, k))
+    tiny = Settings(samples=400, replicates=100)
+    outcome = run_one(check, settings=tiny)
+    assert outcome.estimate.agrees(1.0) and not outcome.passed
+
+
+# Statistics and memory.
+
+def test_interval_uses_t_quantile_with_bonferroni() -> None:
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    est = interval(values, alpha=0.05, comparisons=5, samples=4)
+    from scipy import stats
+    half = stats.t.ppf(1 - 0.05 / 10, 3) * np.std(values, ddof=1) / 2
+    assert est.ci == pytest.approx((2.5 - half, 2.5 + half))
+
+
+def test_chunks_bound_memory_for_a_billion_samples() -> None:
+    sizes = list(chunks(10**9))
+    assert sum(sizes) == 10**9 and max(sizes) <= CHUNK
+    assert len(sizes) == -(-10**9 // CHUNK)
+
+
+def test_block_statistics_draws_in_bounded_chunks() -> None:
+    seen: list[int] = []
+    zeros = np.zeros(CHUNK)
+
+    def draw(rng, size):
+        seen.append(size)
+        return zeros[:size] + 1.0
+
+    values = block_statistics(draw, np.random.default_rng(0), 4 * CHUNK + 10, 2, "mean")
+    assert max(seen) <= CHUNK and sum(seen[1:]) == 4 * CHUNK + 10
+    assert np.allclose(values, 1.0)
+
+
+def test_same_seed_same_json_different_seed_different(capsys) -> None:
+    from initproof.cli import main
+
+    def json_for(seed: str) -> str:
+        assert main(["verify", "uniform-moments", "product-variance", "--json", "--seed", seed]) == 0
+        return capsys.readouterr().out
+
+    first = json_for("7")
+    assert json_for("7") == first
+    assert json_for("8") != first
+
+
+# Recursion and networks against closed forms.
+
+def test_gaussian_expectations_by_quadrature() -> None:
+    relu, _ = activation_pair(CATALOGUE["relu"])
+    assert gaussian_expectation(lambda u: relu(u) ** 2, 2.5) == pytest.approx(1.25, rel=1e-10)
+    assert gaussian_expectation(lambda u: u**4, 0.7) == pytest.approx(3 * 0.49, rel=1e-10)
+
+
+def test_recursion_closed_forms() -> None:
+    relu = activation_pair(CATALOGUE["relu"])
+    forward, backward = predict(*relu, gain=1.0, depth=5)
+    assert forward == pytest.approx([1, 0.5, 0.25, 0.125, 0.0625])
+    assert backward == pytest.approx([1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2])
+    linear = activation_pair(CATALOGUE["linear"])
+    forward, backward = predict(*linear, gain=1.5, depth=3, bias_var=0.1)
+    assert forward == pytest.approx([1.6, 1.5 * 1.6 + 0.1, 1.5 * 2.5 + 0.1])
+    assert backward == pytest.approx([1.5**3, 1.5**2, 1.5])
+
+
+def test_tanh_recursion_decays_and_the_cubic_term_predicts_it() -> None:
+    tanh = activation_pair(CATALOGUE["tanh"])
+    forward, _ = predict(*tanh, gain=1.0, depth=3, q0=0.01)
+    # E[tanh(z)^2] = q - 2 q^2 + O(q^3) for z ~ N(0, q), from tanh z = z - z^3/3 + ...
+    assert forward[1] == pytest.approx(0.01 - 2e-4, rel=1e-3)
+    assert forward[2] < forward[1] < forward[0]
+
+
+def test_sigmoid_with_16_over_n_settles_far_from_one() -> None:
+    sigmoid = activation_pair(CATALOGUE["sigmoid"])
+    forward, backward = predict(*sigmoid, gain=16.0, depth=30)
+    fixed = forward[-1]
+    assert abs(forward[-2] - fixed) < 1e-6 and 5 < fixed < 7
+    assert backward[0] < 1e-6  # gradients still vanish at the fixed point: 16 E[s'^2] < 1
+
+
+def test_constant_weights_make_all_units_equal_random_weights_do_not() -> None:
+    assert suite.symmetry_spread(CATALOGUE["sigmoid"], 0.1) <= 1e-12
+    assert suite.symmetry_spread(CATALOGUE["tanh"], 0.0) == 0.0
+    phi, dphi = activation_pair(CATALOGUE["tanh"])
+    measured = simulate(phi, dphi, gaussian_weights(1 / 64), 64, 3, 1, np.random.default_rng(0))
+    assert measured.spread.min() > 0.1

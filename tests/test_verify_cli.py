@@ -1,0 +1,77 @@
+"""`initproof verify` from the command line: suite, user rules and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from initproof.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_table_for_selected_ids(capsys) -> None:
+    status, out, _ = run(capsys, "verify", "uniform-moments", "gaussian-moments")
+    assert status == 0
+    assert out.splitlines()[0].split() == ["id", "claim", "expected", "measured", "interval", "verdict"]
+    assert "5 passed, 0 failed" in out and "Bonferroni" in out
+
+
+def test_json_shape(capsys) -> None:
+    status, out, _ = run(capsys, "verify", "layer-variance", "--json", "--seed", "3")
+    data = json.loads(out)
+    assert status == 0 and data["seed"] == 3 and data["passed"] is True
+    (check,) = data["checks"]
+    assert set(check) >= {"id", "claim", "expected", "estimate", "stderr", "ci", "samples", "passed"}
+    assert check["ci"][0] <= check["expected"] <= check["ci"][1]
+
+
+def test_relu_one_over_n_is_not_preserving_and_matches_prediction(capsys) -> None:
+    status, out, _ = run(capsys, "verify", "--activation", "relu", "--var-w", "1/n", "--depth", "20", "--json")
+    data = json.loads(out)
+    assert status == 1 and data["preserves"] is False
+    layers = data["layers"]
+    assert len(layers) == 20
+    assert all(row["agrees_forward"] and row["agrees_backward"] for row in layers)
+    for k, row in enumerate(layers):
+        assert row["predicted_forward"] == pytest.approx(2.0**-k)
+
+
+def test_he_rule_is_preserving(capsys) -> None:
+    status, out, _ = run(capsys, "verify", "--activation", "relu", "--var-w", "2/n", "--depth", "6")
+    assert status == 0 and "The rule keeps the variance within a factor 2" in out
+
+
+def test_user_expression_activation(capsys) -> None:
+    status, out, _ = run(capsys, "verify", "--activation", "z*erf(z)", "--var-w", "2/n", "--depth", "4",
+                         "--json")
+    data = json.loads(out)
+    assert status == 1 and data["preserves"] is False
+    assert all(row["agrees_forward"] for row in data["layers"])
+
+
+@pytest.mark.parametrize("argv", [
+    ["--activation", "__import__('os').system('true')", "--var-w", "1/n"],
+    ["--activation", "relu", "--var-w", "n.__class__"],
+    ["--activation", "relu", "--var-w", "(lambda: 1)()"],
+    ["--activation", "'z'", "--var-w", "1/n"],
+    ["--activation", "relu", "--var-w", "-1/n"],
+    ["--activation", "relu", "--var-w", "0"],
+    ["--activation", "relu", "--var-w", "q/n"],
+    ["--activation", "relu", "--var-w", "9**9**9**9"],
+    ["--activation", "1", "--var-w", "1/n"],
+    ["--activation", "relu"],
+    ["--activation", "relu", "--var-w", "1/n", "he-relu"],
+    ["--activation", "relu", "--var-w", "1/n", "--factor", "0.5"],
+    ["--samples", "0"],
+    ["--precision", "2"],
+    ["no-such-id"],
+])
+def test_bad_input_is_one_line_exit_2(capsys, argv: list[str]) -> None:
+    status, out, err = run(capsys, "verify", *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and err.startswith("initproof: error: ")
