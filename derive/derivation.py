@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .assumptions import Assumption
-from .steps import (Identity, Model, Proof, Requirement, Solution, Step, StepFailed, check,
-                    unknown_placeholder)
+from .steps import Identity, Model, Proof, Requirement, Solution, Step, StepFailed, check, unknown_placeholder
 from .text import Text
 
 

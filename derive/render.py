@@ -121,7 +121,7 @@ def text(derivation: Derivation, lang: str = "en") -> str:
     out += [f"  - {_strip_math(a.text(lang))}" for a in derivation.assumptions]
     out += ["", f"{HEADINGS['steps'](lang)}:"]
     width = len(str(len(derivation.steps)))
-    for k, (step, proof) in enumerate(zip(derivation.steps, derivation.proofs), 1):
+    for k, (step, proof) in enumerate(zip(derivation.steps, derivation.proofs, strict=True), 1):
         operator = "=" if step.relation.rel_op == "==" else step.relation.rel_op
         out.append(f"  {k:>{width}}. {plain(step.lhs)} {operator} {plain(step.rhs)}")
         out.append(f"  {'':>{width}}  {_strip_math(_why(step, lang))}  [{proof.value}]")
@@ -152,7 +152,7 @@ def as_dict(derivation: Derivation, lang: str = "en") -> dict:
             {"latex": "{} {} {}".format(*relation_latex(s.relation)), "lhs": str(s.lhs),
              "rhs": str(s.rhs), "rule": s.rule, "justification": s.why(lang),
              "proof": p.value}
-            for s, p in zip(derivation.steps, derivation.proofs)
+            for s, p in zip(derivation.steps, derivation.proofs, strict=True)
         ],
         "result": _result(derivation.result),
         "results": [_result(r) for r in derivation.results],

@@ -190,7 +190,7 @@ def _(step: Expansion, model: Model) -> Proof:
     order = step.rhs.getO()
     if order is None:
         raise StepFailed("an expansion needs an O(...) term on the right")
-    (variable, point), = zip(order.variables, order.point)
+    (variable, point), = zip(order.variables, order.point, strict=True)
     k = sp.Poly(order.expr, variable).degree()
     lhs = model.evaluate(step.lhs, step)
     difference = sp.series(lhs - step.rhs.removeO(), variable, point, k).removeO()
@@ -247,8 +247,9 @@ def prove_zero(expr: sp.Expr, points: int = 6, tolerance: float = 1e-12) -> Proo
     """Show that ``expr`` is identically zero: symbolically, else at random points.
 
     The fallback treats each moment atom as an unknown of its own and evaluates
-    ``expr`` at ``points`` random points of its free symbols (positive symbols in [0.5, 3], integers in 1..9, others in [-2, 2])
-    with 30 digits and requires ``|expr| <= tolerance * (1 + max |terms|)``.
+    ``expr`` at ``points`` random points of its free symbols (positive symbols in
+    [0.5, 3], integers in 1..9, others in [-2, 2]) with 30 digits, and requires
+    ``|expr| <= tolerance * max |term|`` over the terms of the sum.
     """
     if expr == 0 or sp.expand(expr) == 0 or sp.simplify(expr) == 0:
         return Proof.SYMBOLIC

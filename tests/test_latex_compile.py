@@ -40,9 +40,10 @@ def test_all_derivations_compile_in_vietnamese() -> None:
 
 @needs_tex
 def test_he_relu_fragment_pastes_into_a_plain_document() -> None:
-    from initproof.cli import main  # the CLI output itself, as a user would paste it
     import contextlib
     import io
+
+    from initproof.cli import main  # the CLI output itself, as a user would paste it
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["derive", "he-relu", "--format", "latex"]) == 0

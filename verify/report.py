@@ -20,7 +20,7 @@ def table(outcomes: list[Outcome], settings: Settings) -> str:
          "pass" if o.passed else "FAIL")
         for o in outcomes]
     widths = [max(len(row[k]) for row in rows) for k in range(len(HEADER))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     passed = sum(o.passed for o in outcomes)
     lines.append("")

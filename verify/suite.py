@@ -202,7 +202,7 @@ def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, 
     settings = Settings(**{**settings.__dict__, "comparisons": total})
     streams = np.random.SeedSequence(seed).spawn(len(selected))
     outcomes = []
-    for k, (check, stream) in enumerate(zip(selected, streams)):
+    for k, (check, stream) in enumerate(zip(selected, streams, strict=True)):
         outcomes.append(check.run(np.random.default_rng(stream), settings))
         if progress:
             progress(k + 1, len(selected))

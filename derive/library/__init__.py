@@ -1,3 +1,3 @@
 """The catalogue of derivations; importing it registers each one, in this order."""
 
-from . import distributions, variance, series, activations, rules, gradients  # noqa: F401
+from . import activations, distributions, gradients, rules, series, variance  # noqa: F401

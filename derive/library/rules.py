@@ -12,8 +12,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy import stats
 
-from ..assumptions import (GAUSSIAN_PREACTIVATION, VARIANCE_PRESERVED, Assumption, iid, linear_regime,
-                           zero_bias)
+from ..assumptions import GAUSSIAN_PREACTIVATION, VARIANCE_PRESERVED, Assumption, iid, linear_regime, zero_bias
 from ..derivation import Builder, Derivation
 from ..functions import relu, sigmoid
 from ..moments import Mean, Var
