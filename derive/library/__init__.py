@@ -1,3 +1,12 @@
-"""The catalogue of derivations; importing it registers each one, in this order."""
+"""The catalogue of derivations; importing it registers each one.
 
-from . import activations, distributions, gradients, rules, series, variance  # noqa: F401
+``MODULES`` fixes the catalogue order (moments first, then series, then the rules),
+independently of how imports are sorted.
+"""
+
+from importlib import import_module
+
+MODULES = ("distributions", "variance", "series", "activations", "rules", "gradients")
+
+for _module in MODULES:
+    import_module(f"{__name__}.{_module}")
