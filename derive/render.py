@@ -63,13 +63,19 @@ def _why(step: Step, lang: str) -> str:
     return prefix + step.why(lang)
 
 
-def latex_align(derivation: Derivation, lang: str = "en", environment: str = "align*") -> str:
-    """The steps as an ``align*`` block, one step per line with its justification."""
+def latex_align(derivation: Derivation, lang: str = "en", environment: str = "align*",
+                justification: str = "\\text{{{}}}") -> str:
+    """The steps as an ``align*`` block, one step per line with its justification.
+
+    ``justification`` is a format string for the escaped justification text,
+    e.g. ``"\\parbox{5cm}{{{}}}"`` to let long sentences wrap.
+    """
     lines = []
     for k, step in enumerate(derivation.steps):
         lhs, operator, rhs = relation_latex(step.relation)
         left = "" if _chained(derivation.steps, k) else lhs
-        lines.append(f"  {left} &{operator} {rhs} && \\text{{{tex_escape(_why(step, lang))}}}")
+        why = justification.format(tex_escape(_why(step, lang)))
+        lines.append(f"  {left} &{operator} {rhs} && {why}")
     return f"\\begin{{{environment}}}\n" + " \\\\\n".join(lines) + f"\n\\end{{{environment}}}"
 
 
@@ -100,6 +106,16 @@ def latex_document(derivations: list[Derivation], lang: str = "en") -> str:
 def latex_display(derivation: Derivation, lang: str = "en") -> str:
     """The steps for Jupyter/MathJax: an ``aligned`` block in display math."""
     return "$$" + latex_align(derivation, lang, "aligned") + "$$"
+
+
+def chained(derivation: Derivation, k: int) -> bool:
+    """Whether step ``k`` continues the previous step's chain of equalities."""
+    return _chained(derivation.steps, k)
+
+
+def justification(step: Step, lang: str) -> str:
+    """The step's justification in ``lang``, prefixed for requirements."""
+    return _why(step, lang)
 
 
 def markdown(derivation: Derivation, lang: str = "en") -> str:

@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import derive
 from derive import render
@@ -19,6 +20,9 @@ from derive.text import LANGUAGES
 from verify import report, suite
 from verify.checks import Settings
 from verify.rule import rule_check, run_rule
+
+from .handout.build import FORMATS, HandoutError, default_format, default_path
+from .handout.build import build as build_handout
 
 
 class UsageError(Exception):
@@ -49,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print JSON instead of --format")
     show.add_argument("--order", type=int, help="series order, for the maclaurin-* derivations")
     _verify_parser(commands)
+    handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)",
+                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
+    handout.add_argument("--lang", choices=LANGUAGES, default="en", help="language")
+    handout.add_argument("--format", choices=FORMATS,
+                         help="pdf (needs pdflatex), html (self-contained) or tex (sources); "
+                              "default: pdf when pdflatex is installed, else html")
+    handout.add_argument("--seed", type=int, default=0, help="seed of the verification run")
     return parser
 
 
@@ -177,7 +189,24 @@ class Progress:
               file=sys.stderr, flush=True)
 
 
-COMMANDS = {"list": _list, "derive": _derive, "verify": _verify}
+def _handout(args: argparse.Namespace) -> tuple[str, int]:
+    fmt = args.format
+    if fmt is None:
+        fmt = default_format()
+        if fmt == "html":
+            print("initproof: no pdflatex found, writing HTML; install TeX Live "
+                  "(apt-get install texlive-latex-recommended texlive-lang-other lmodern) for the PDF",
+                  file=sys.stderr)
+    path = args.output or default_path(args.lang, fmt)
+    try:
+        written = build_handout(path, args.lang, fmt, args.seed)
+    except HandoutError as error:
+        print(f"initproof: error: {str(error).splitlines()[0]}", file=sys.stderr)
+        return "", 1
+    return "\n".join(f"wrote {p}" for p in written), 0
+
+
+COMMANDS = {"list": _list, "derive": _derive, "verify": _verify, "handout": _handout}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         output = COMMANDS[args.command](args)
         output, status = output if isinstance(output, tuple) else (output, 0)
-        print(output)
+        if output:
+            print(output)
         return status
     except UsageError as error:
         print(f"initproof: error: {error}", file=sys.stderr)

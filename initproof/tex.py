@@ -19,8 +19,12 @@ def find_engine(preferred: tuple[str, ...] = ENGINES) -> str | None:
     return next((engine for engine in preferred if shutil.which(engine)), None)
 
 
-def compile_pdf(source: str, engine: str | None = None, runs: int = 1, timeout: float = 120) -> bytes:
+def compile_pdf(source: str, engine: str | None = None, runs: int = 1, timeout: float = 120,
+                files: dict[str, bytes] | None = None) -> bytes:
     """Compile ``source`` in a temporary directory and return the PDF bytes.
+
+    ``files`` (relative path to content) are written beside the source first,
+    e.g. the figures it includes.
 
     Runs ``engine`` (default: the first installed) ``runs`` times with
     ``-no-shell-escape -halt-on-error``; raises :class:`TexError` with the last
@@ -31,6 +35,10 @@ def compile_pdf(source: str, engine: str | None = None, runs: int = 1, timeout: 
         raise TexError(f"no TeX engine found (looked for {', '.join(ENGINES)}); "
                        "install one, e.g. 'apt-get install texlive-latex-recommended'")
     with tempfile.TemporaryDirectory(prefix="initproof-tex-") as work:
+        for name, content in (files or {}).items():
+            target = Path(work) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
         tex = Path(work) / "document.tex"
         tex.write_text(source, encoding="utf-8")
         for _ in range(runs):

@@ -86,3 +86,14 @@ def _spread(z: np.ndarray) -> float:
     """Largest difference between units, relative to the largest magnitude (0 if all zero)."""
     scale = np.max(np.abs(z))
     return float(np.max(np.ptp(z, axis=1)) / scale) if scale > 0 else 0.0
+
+
+def layer_activations(phi: Function, weights: Weights, width: int, depth: int, rng: np.random.Generator,
+                      batch: int = 256) -> list[np.ndarray]:
+    """The activations ``a_l`` of one network, layer by layer, for histograms."""
+    a = rng.standard_normal((batch, width))
+    out = []
+    for _ in range(depth):
+        a = phi(weights.scale * (a @ weights.draw(rng, (width, width), np.float64).T))
+        out.append(a)
+    return out

@@ -1,0 +1,100 @@
+"""The handout as one self-contained HTML file: MathML for math, inline SVG figures, no scripts."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import singledispatch
+
+from latex2mathml.converter import convert
+
+import derive
+from derive.render import chained, justification, relation_latex
+
+from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table
+from .content import Handout
+from .figures import to_svg
+
+STYLE = """
+body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }
+h1 { font-size: 1.8rem; } h2 { border-bottom: 1px solid #ccc; margin-top: 2.5rem; } h3 { margin-bottom: .3rem; }
+table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }
+td, th { padding: .25rem .6rem; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: middle; }
+table.steps td.rel { text-align: center; } table.steps td.why { color: #555; font-size: .85rem; }
+table.steps td.lhs { text-align: right; }
+figure { margin: 1.2rem 0; } figure svg { width: 100%; height: auto; } figcaption { font-size: .9rem; color: #444; }
+details { margin: .5rem 0; } summary { cursor: pointer; font-weight: bold; }
+code { font-size: .85rem; color: #666; }
+"""
+
+
+def document(handout: Handout, lang: str) -> str:
+    """The complete HTML page."""
+    body = "\n".join(render(block, lang) for block in handout.blocks)
+    title = html.escape(handout.title(lang))
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n'
+            f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{body}\n</body>\n</html>\n")
+
+
+def math(latex: str, display: str = "inline") -> str:
+    """MathML for a LaTeX formula."""
+    return convert(latex, display=display)
+
+
+def prose(text: str) -> str:
+    """Escaped text with each ``$...$`` turned into inline MathML."""
+    parts = re.split(r"(\$[^$]+\$)", text)
+    return "".join(math(p[1:-1]) if p.startswith("$") and p.endswith("$") and len(p) > 1 else html.escape(p)
+                   for p in parts)
+
+
+@singledispatch
+def render(block, lang: str) -> str:
+    raise TypeError(f"no HTML renderer for {type(block).__name__}")
+
+
+@render.register
+def _(block: Heading, lang: str) -> str:
+    return f"<h2>{prose(block.text(lang))}</h2>"
+
+
+@render.register
+def _(block: Paragraph, lang: str) -> str:
+    return f"<p>{prose(block.text(lang))}</p>"
+
+
+@render.register
+def _(block: DerivationBlock, lang: str) -> str:
+    d = derive.get(block.id)
+    heading = {"en": "Assumptions", "vi": "Giả thiết"}[lang]
+    items = "".join(f"<li>{prose(a.text(lang))}</li>" for a in d.assumptions)
+    rows = []
+    for k, step in enumerate(d.steps):
+        lhs, operator, rhs = relation_latex(step.relation)
+        left = "" if chained(d, k) else math(lhs)
+        rows.append(f'<tr><td class="lhs">{left}</td><td class="rel">{math(operator)}</td><td>{math(rhs)}</td>'
+                    f'<td class="why">{prose(justification(step, lang))}</td></tr>')
+    return (f"<h3>{html.escape(d.title(lang))} <code>{d.id}</code></h3>\n<p>{heading}:</p><ul>{items}</ul>\n"
+            f'<table class="steps">{"".join(rows)}</table>')
+
+
+@render.register
+def _(block: Table, lang: str) -> str:
+    math_columns = block.math or (False,) * len(block.header)
+    head = "".join(f"<th>{prose(h(lang))}</th>" for h in block.header)
+    rows = "".join("<tr>" + "".join(f"<td>{math(cell) if is_math else html.escape(cell)}</td>"
+                                    for cell, is_math in zip(row, math_columns, strict=True)) + "</tr>"
+                   for row in block.rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+@render.register
+def _(block: Figure, lang: str) -> str:
+    return f"<figure>{to_svg(block.draw(lang))}<figcaption>{prose(block.caption(lang))}</figcaption></figure>"
+
+
+@render.register
+def _(block: Question, lang: str) -> str:
+    return f"<details><summary>{prose(block.question(lang))}</summary><p>{prose(block.answer(lang))}</p></details>"

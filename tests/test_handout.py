@@ -1,0 +1,114 @@
+"""Handouts: content from derive and verify, HTML and PDF in both languages, safe writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+
+from initproof.cli import main
+from initproof.handout import content, html, latex
+from initproof.tex import compile_pdf
+
+SEED = 5
+TITLES = {"en": ["1. Motivation: vanishing and exploding gradients", "4. Evidence: Monte Carlo checks",
+                 "5. Summary and review questions"],
+          "vi": ["1. Động lực: gradient biến mất và bùng nổ", "4. Bằng chứng: kiểm chứng Monte Carlo",
+                 "5. Tóm tắt và câu hỏi ôn tập", "Khai triển Maclaurin của tanh"]}
+needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                               reason="pdflatex and pdftotext not installed (CI installs them)")
+
+
+@pytest.fixture(scope="module")
+def handout() -> content.Handout:
+    return content.build(SEED)
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append(tag)
+        self.attributes += attrs
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_html_is_self_contained_with_mathml_and_svg(handout, lang: str) -> None:
+    page = html.document(handout, lang)
+    parser = _Collector()
+    parser.feed(page)
+    assert parser.tags.count("math") > 100 and parser.tags.count("svg") == 6
+    assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
+    for name, value in parser.attributes:
+        if name in ("src", "href") and value:
+            assert not re.match(r"(https?:)?//", value), (name, value)
+    assert "url(http" not in page and "@import" not in page
+    for title in TITLES[lang]:
+        assert title in page
+
+
+def test_vietnamese_html_has_no_english_headings(handout) -> None:
+    page = html.document(handout, "vi")
+    assert "Motivation" not in page and "Assumptions" not in page and "Evidence" not in page
+
+
+def test_measured_number_matches_verify_json(handout, capsys) -> None:
+    assert main(["verify", "--json", "--seed", str(SEED)]) in (0, 1)
+    data = json.loads(capsys.readouterr().out)
+    page = html.document(handout, "en")
+    he = next(c for c in data["checks"] if c["claim"].startswith("ReLU, Var(w) = 2/n"))
+    assert f"<td>{content._g(he['estimate'])}</td>" in page
+    layer = next(c for c in data["checks"] if c["claim"].startswith("ReLU, Var(w) = 1/n"))["layers"][-1]
+    assert content._g(layer["measured_forward"]) in page
+
+
+@needs_tex
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_pdf_text_titles_formulas_and_figures(handout, lang: str) -> None:
+    source, files = latex.document(handout, lang)
+    pdf = compile_pdf(source, "pdflatex", runs=2, files=files)
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    for title in TITLES[lang]:
+        assert title in text
+    assert "Var(w)" in text and "σ" in text
+    assert ("Hình 6" if lang == "vi" else "Figure 6") in text
+    assert len(re.findall(rb"/PTEX.FileName", pdf)) == len(files) == 6
+
+
+def test_failing_pdf_build_leaves_existing_file(tmp_path, capsys, monkeypatch) -> None:
+    target = tmp_path / "handout.pdf"
+    target.write_bytes(b"earlier handout")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no TeX engine reachable
+    status = main(["handout", "--format", "pdf", "-o", str(target)])
+    _, err = capsys.readouterr()
+    assert status == 1 and err.count("\n") == 1 and "pdflatex not found" in err
+    assert target.read_bytes() == b"earlier handout"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["handout.pdf"]
+
+
+def test_interrupted_write_leaves_existing_file(tmp_path, monkeypatch) -> None:
+    from initproof.handout import build
+    target = tmp_path / "h.html"
+    target.write_text("earlier")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build.os, "replace", broken)
+    with pytest.raises(OSError):
+        build._write(target, b"new")
+    assert target.read_text() == "earlier" and [p.name for p in tmp_path.iterdir()] == ["h.html"]
+
+
+def test_cli_html_end_to_end(tmp_path, capsys) -> None:
+    target = tmp_path / "out" / "h.html"
+    assert main(["handout", "--format", "html", "--lang", "vi", "-o", str(target), "--seed", str(SEED)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
