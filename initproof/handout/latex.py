@@ -75,7 +75,8 @@ def _(block: Table, lang, files, figure_dir) -> str:
     head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
     rows = [" & ".join(f"${cell}$" if is_math else VERDICT.get(cell, tex_escape(cell))
                        for cell, is_math in zip(row, math, strict=True)) for row in block.rows]
-    return ("{\\footnotesize\n\\begin{longtable}{" + "".join(widths) + "}\n\\hline\n" + head
+    stretch = "\\renewcommand{\\arraystretch}{1.6}" if any(math) else ""
+    return ("{\\footnotesize" + stretch + "\n\\begin{longtable}{" + "".join(widths) + "}\n\\hline\n" + head
             + " \\\\\n\\hline\\endhead\n" + " \\\\\n".join(rows) + " \\\\\n\\hline\n\\end{longtable}\n}")
 
 
