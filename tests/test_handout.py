@@ -57,6 +57,7 @@ def test_html_is_self_contained_with_mathml_and_svg(handout, lang: str) -> None:
 def test_vietnamese_html_has_no_english_headings(handout) -> None:
     page = html.document(handout, "vi")
     assert "Motivation" not in page and "Assumptions" not in page and "Evidence" not in page
+    assert "giảm một nửa mỗi lớp" in page and "halves each layer" not in page
 
 
 def test_measured_number_matches_verify_json(handout, capsys) -> None:

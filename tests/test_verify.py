@@ -9,6 +9,7 @@ import sympy as sp
 import derive
 from derive.activations import CATALOGUE
 from derive.symbols import z
+from derive.text import Text
 from verify import suite
 from verify.checks import NetworkCheck, SamplingCheck, Settings
 from verify.estimate import CHUNK, block_statistics, chunks, interval
@@ -34,7 +35,7 @@ def test_every_derivation_has_a_check(outcomes) -> None:
 
 
 def test_every_check_passes_on_its_derivation(outcomes) -> None:
-    failed = [o.claim for o in outcomes if not o.passed]
+    failed = [o.claim.en for o in outcomes if not o.passed]
     assert not failed
 
 
@@ -43,20 +44,24 @@ def test_passing_intervals_are_informative(outcomes) -> None:
         if o.layers:
             continue
         half = (o.estimate.ci[1] - o.estimate.ci[0]) / 2
-        assert half <= SETTINGS.precision * abs(o.expected) or o.estimate.stderr == 0, o.claim
+        assert half <= SETTINGS.precision * abs(o.expected) or o.estimate.stderr == 0, o.claim.en
 
 
 # Power: the wrong formulas of the issue must fail.
 
+
 def test_relu_with_one_over_n_claimed_to_preserve_fails() -> None:
-    wrong = NetworkCheck("he-relu", "ReLU 1/n preserves", CATALOGUE["relu"], 1.0, 256, 6, preserved=True)
+    wrong = NetworkCheck(
+        "he-relu", Text("ReLU 1/n preserves", "ReLU 1/n preserves"), CATALOGUE["relu"], 1.0, 256, 6, preserved=True
+    )
     assert not run_one(wrong).passed
 
 
 def test_uniform_variance_r2_over_2_fails() -> None:
     r = 1.3
-    wrong = SamplingCheck("uniform-moments", "Var U(-r, r) = r^2/2", r**2 / 2,
-                          lambda rng, k: rng.uniform(-r, r, k), "variance")
+    wrong = SamplingCheck(
+        "uniform-moments", Text("Var U(-r, r) = r^2/2", "-"), r**2 / 2, lambda rng, k: rng.uniform(-r, r, k), "variance"
+    )
     assert not run_one(wrong).passed
 
 
@@ -69,20 +74,32 @@ def test_sigmoid_linearised_with_slope_one_half_fails() -> None:
 
 def test_product_variance_without_mean_terms_fails() -> None:
     # X ~ U(1, 3): mean 2, variance 1/3; Y ~ Exp(mean 2): variance 4.
-    wrong = SamplingCheck("product-variance", "Var XY = Var X Var Y", 4 / 3,
-                          lambda rng, k: rng.uniform(1, 3, k) * rng.exponential(2.0, k), "variance")
+    wrong = SamplingCheck(
+        "product-variance",
+        Text("Var XY = Var X Var Y", "-"),
+        4 / 3,
+        lambda rng, k: rng.uniform(1, 3, k) * rng.exponential(2.0, k),
+        "variance",
+    )
     assert not run_one(wrong).passed
     assert suite.product_variance_value(2.0, 1 / 3, 2.0, 4.0) == pytest.approx(56 / 3)
 
 
 def test_recursion_prediction_of_tanh_against_a_preservation_claim_fails() -> None:
-    wrong = NetworkCheck("xavier-tanh", "tanh 1/n preserves exactly", CATALOGUE["tanh"], 1.0, 256, 8,
-                         preserved=True)
+    wrong = NetworkCheck(
+        "xavier-tanh",
+        Text("tanh 1/n preserves exactly", "tanh 1/n preserves exactly"),
+        CATALOGUE["tanh"],
+        1.0,
+        256,
+        8,
+        preserved=True,
+    )
     assert not run_one(wrong).passed
 
 
 def test_uninformative_interval_is_a_failure() -> None:
-    check = SamplingCheck("uniform-moments", "E U(-1, 3) = 1", 1.0, lambda rng, k: rng.uniform(-1, 3, k))
+    check = SamplingCheck("uniform-moments", Text("E U(-1, 3) = 1", "-"), 1.0, lambda rng, k: rng.uniform(-1, 3, k))
     tiny = Settings(samples=400, replicates=100)
     outcome = run_one(check, settings=tiny)
     assert outcome.estimate.agrees(1.0) and not outcome.passed
@@ -90,10 +107,12 @@ def test_uninformative_interval_is_a_failure() -> None:
 
 # Statistics and memory.
 
+
 def test_interval_uses_t_quantile_with_bonferroni() -> None:
     values = np.array([1.0, 2.0, 3.0, 4.0])
     est = interval(values, alpha=0.05, comparisons=5, samples=4)
     from scipy import stats
+
     half = stats.t.ppf(1 - 0.05 / 10, 3) * np.std(values, ddof=1) / 2
     assert est.ci == pytest.approx((2.5 - half, 2.5 + half))
 
@@ -101,7 +120,7 @@ def test_interval_uses_t_quantile_with_bonferroni() -> None:
 def test_chunks_bound_memory_for_a_billion_samples() -> None:
     sizes = list(chunks(10**9))
     assert sum(sizes) == 10**9 and max(sizes) <= CHUNK
-    assert len(sizes) == -(-10**9 // CHUNK)
+    assert len(sizes) == -(-(10**9) // CHUNK)
 
 
 def test_block_statistics_draws_in_bounded_chunks() -> None:
@@ -130,6 +149,7 @@ def test_same_seed_same_json_different_seed_different(capsys) -> None:
 
 
 # Recursion and networks against closed forms.
+
 
 def test_gaussian_expectations_by_quadrature() -> None:
     relu, _ = activation_pair(CATALOGUE["relu"])

@@ -75,3 +75,11 @@ def test_user_expression_activation(capsys) -> None:
 def test_bad_input_is_one_line_exit_2(capsys, argv: list[str]) -> None:
     status, out, err = run(capsys, "verify", *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and err.startswith("initproof: error: ")
+
+
+def test_bias_variance_enters_the_prediction(capsys) -> None:
+    status, out, _ = run(capsys, "verify", "--activation", "tanh", "--var-w", "1/n", "--bias-var", "0.05",
+                         "--depth", "4", "--json")
+    layers = json.loads(out)["layers"]
+    assert layers[0]["predicted_forward"] == pytest.approx(1.05)
+    assert all(row["agrees_forward"] and row["agrees_backward"] for row in layers)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from derive.text import Text
+
 from .estimate import Draw, Estimate, block_statistics, interval
 from .network import Weights, gaussian_weights, simulate
 from .numeric import activation_pair
@@ -35,17 +37,20 @@ class Settings:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one check; ``layers`` holds per-layer rows for network checks."""
+    """The result of one check; ``layers`` holds per-layer rows for network checks.
+
+    ``claim`` is bilingual; JSON and the terminal table use its English text.
+    """
 
     id: str
-    claim: str
+    claim: Text
     expected: float
     estimate: Estimate
     passed: bool
     layers: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        data = {"id": self.id, "claim": self.claim, "expected": self.expected,
+        data = {"id": self.id, "claim": self.claim.en, "expected": self.expected,
                 "estimate": self.estimate.estimate, "stderr": self.estimate.stderr,
                 "ci": list(self.estimate.ci), "samples": self.estimate.samples, "passed": self.passed}
         if self.layers:
@@ -58,7 +63,7 @@ class SamplingCheck:
     """The mean (or variance) of i.i.d. draws against a derived value."""
 
     id: str
-    claim: str
+    claim: Text
     expected: float
     draw: Draw
     statistic: str = "mean"
@@ -77,7 +82,7 @@ class ExactCheck:
     """A deterministic computation against a derived value, to a relative tolerance."""
 
     id: str
-    claim: str
+    claim: Text
     expected: float
     compute: Callable[[np.random.Generator], float]
     tolerance: float = 1e-12
@@ -99,7 +104,7 @@ class NetworkCheck:
     """
 
     id: str
-    claim: str
+    claim: Text
     activation: sp.Expr
     gain: float
     width: int = 256

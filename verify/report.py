@@ -15,7 +15,7 @@ def _number(x: float) -> str:
 def table(outcomes: list[Outcome], settings: Settings) -> str:
     """A fixed-width table, one row per check, and a closing summary line."""
     rows = [HEADER] + [
-        (o.id, o.claim if len(o.claim) <= 64 else o.claim[:61] + "...", _number(o.expected),
+        (o.id, o.claim.en if len(o.claim.en) <= 64 else o.claim.en[:61] + "...", _number(o.expected),
          _number(o.estimate.estimate), f"[{_number(o.estimate.ci[0])}, {_number(o.estimate.ci[1])}]",
          "pass" if o.passed else "FAIL")
         for o in outcomes]
@@ -47,7 +47,7 @@ def layer_table(report: RuleReport) -> str:
     agreeing = sum(r["agrees_forward"] and r["agrees_backward"] for r in layers)
     wide = sum(not (r["precise_forward"] and r["precise_backward"]) for r in layers)
     verdict = "keeps" if report.preserves else "does NOT keep"
-    lines += ["", f"{report.outcome.claim}: measurement agrees with the exact recursion at {agreeing} of "
+    lines += ["", f"{report.outcome.claim.en}: measurement agrees with the exact recursion at {agreeing} of "
                   f"{len(layers)} layers" + (f"; {wide} intervals are wider than the precision" if wide else "") + ".",
               f"The rule {verdict} the variance within a factor {report.factor:g} across the depth "
               f"(forward max/min {report.forward_spread:.3g}, backward max/min {report.backward_spread:.3g})."]

@@ -17,6 +17,7 @@ import numpy as np
 from derive.activations import activation
 from derive.parse import ParseError, parse_expression
 from derive.symbols import m, n
+from derive.text import Text
 
 from .checks import NetworkCheck, Outcome, Settings
 
@@ -55,7 +56,9 @@ def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 
     if weight_variance == 0:
         raise ParseError("--var-w is 0: all weights zero; try a positive variance")
     bias = variance(bias_var, width, "--bias-var") if bias_var else 0.0
-    claim = f"activation {activation_text}, Var(w) = {var_w}" + (f", Var(b) = {bias_var}" if bias_var else "")
+    suffix = f", Var(b) = {bias_var}" if bias_var else ""
+    claim = Text(f"activation {activation_text}, Var(w) = {var_w}{suffix}",
+                 f"hàm kích hoạt {activation_text}, Var(w) = {var_w}{suffix}")
     return NetworkCheck("user-rule", claim, phi, width * weight_variance, width, depth, replicates, bias)
 
 

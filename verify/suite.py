@@ -18,6 +18,7 @@ from derive.activations import CATALOGUE
 from derive.moments import Mean, Var
 from derive.steps import distribution_moment
 from derive.symbols import z
+from derive.text import Text
 
 from .checks import ExactCheck, NetworkCheck, SamplingCheck, Settings
 from .network import constant_weights
@@ -35,26 +36,44 @@ def _uniform_checks() -> list:
     a, b, v = -1.0, 3.0, 0.5
     r = value(result("uniform-moments", "bound"), v=v)
     return [
-        SamplingCheck("uniform-moments", "E[U(-1, 3)] = (a + b)/2",
-                      value(result("uniform-moments", "mean"), a=a, b=b),
-                      lambda rng, k: rng.uniform(a, b, k)),
-        SamplingCheck("uniform-moments", "Var(U(-1, 3)) = (b - a)^2/12",
-                      value(result("uniform-moments", "variance"), a=a, b=b),
-                      lambda rng, k: rng.uniform(a, b, k), "variance"),
-        SamplingCheck("uniform-moments", "Var(U(-r, r)) = v for r = sqrt(3v), v = 0.5", v,
-                      lambda rng, k: rng.uniform(-r, r, k), "variance"),
+        SamplingCheck(
+            "uniform-moments",
+            Text("E[U(-1, 3)] = (a + b)/2", "E[U(-1, 3)] = (a + b)/2"),
+            value(result("uniform-moments", "mean"), a=a, b=b),
+            lambda rng, k: rng.uniform(a, b, k),
+        ),
+        SamplingCheck(
+            "uniform-moments",
+            Text("Var(U(-1, 3)) = (b - a)^2/12", "Var(U(-1, 3)) = (b - a)^2/12"),
+            value(result("uniform-moments", "variance"), a=a, b=b),
+            lambda rng, k: rng.uniform(a, b, k),
+            "variance",
+        ),
+        SamplingCheck(
+            "uniform-moments",
+            Text("Var(U(-r, r)) = v for r = sqrt(3v), v = 0.5", "Var(U(-r, r)) = v với r = sqrt(3v), v = 0.5"),
+            v,
+            lambda rng, k: rng.uniform(-r, r, k),
+            "variance",
+        ),
     ]
 
 
 def _gaussian_checks() -> list:
     s = 1.5
     return [
-        SamplingCheck("gaussian-moments", "E[Z^4] = 3 sigma^4 for N(0, 1.5^2)",
-                      value(result("gaussian-moments", "fourth-moment"), sigma=s),
-                      lambda rng, k: (s * rng.standard_normal(k)) ** 4),
-        SamplingCheck("gaussian-moments", "E[Z^2 1{Z>0}] = sigma^2/2 for N(0, 1.5^2)",
-                      value(result("gaussian-moments", "half-moment"), sigma=s),
-                      lambda rng, k: np.maximum(s * rng.standard_normal(k), 0.0) ** 2),
+        SamplingCheck(
+            "gaussian-moments",
+            Text("E[Z^4] = 3 sigma^4 for N(0, 1.5^2)", "E[Z^4] = 3 sigma^4 với N(0, 1.5^2)"),
+            value(result("gaussian-moments", "fourth-moment"), sigma=s),
+            lambda rng, k: (s * rng.standard_normal(k)) ** 4,
+        ),
+        SamplingCheck(
+            "gaussian-moments",
+            Text("E[Z^2 1{Z>0}] = sigma^2/2 for N(0, 1.5^2)", "E[Z^2 1{Z>0}] = sigma^2/2 với N(0, 1.5^2)"),
+            value(result("gaussian-moments", "half-moment"), sigma=s),
+            lambda rng, k: np.maximum(s * rng.standard_normal(k), 0.0) ** 2,
+        ),
     ]
 
 
@@ -74,23 +93,49 @@ def _product_checks() -> list:
     x = _moments(sstats.Uniform("X", 1, 3))
     y = _moments(sstats.Exponential("Y", sp.Rational(1, 2)))
     expected = product_variance_value(x["mean"], x["var"], y["mean"], y["var"])
-    return [SamplingCheck("product-variance", "Var(XY), X ~ U(1, 3), Y ~ Exp(mean 2)", expected,
-                          lambda rng, k: rng.uniform(1, 3, k) * rng.exponential(2.0, k), "variance")]
+    return [
+        SamplingCheck(
+            "product-variance",
+            Text("Var(XY), X ~ U(1, 3), Y ~ Exp(mean 2)", "Var(XY), X ~ U(1, 3), Y ~ Exp(kỳ vọng 2)"),
+            expected,
+            lambda rng, k: rng.uniform(1, 3, k) * rng.exponential(2.0, k),
+            "variance",
+        )
+    ]
 
 
 def _layer_checks() -> list:
     n, var_w, var_b = 16, 0.0625, 0.01
     w, x, b = sp.symbols("w x b")
     general = result("layer-variance", "general")
-    expected = float(general.xreplace({Var(w): var_w, Var(x): sp.Rational(1, 3), Mean(x): 1, Var(b): var_b,
-                                       sp.Symbol("n", positive=True, integer=True): n}))
+    expected = float(
+        general.xreplace(
+            {
+                Var(w): var_w,
+                Var(x): sp.Rational(1, 3),
+                Mean(x): 1,
+                Var(b): var_b,
+                sp.Symbol("n", positive=True, integer=True): n,
+            }
+        )
+    )
 
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
         weights = np.sqrt(var_w) * rng.standard_normal((k, n))
         return np.einsum("ij,ij->i", weights, rng.uniform(0, 2, (k, n))) + np.sqrt(var_b) * rng.standard_normal(k)
 
-    return [SamplingCheck("layer-variance", "Var(sum of 16 w x + b), E[x] = 1 (general form)", expected,
-                          draw, "variance")]
+    return [
+        SamplingCheck(
+            "layer-variance",
+            Text(
+                "Var(sum of 16 w x + b), E[x] = 1 (general form)",
+                "Var(tổng 16 số hạng w x + b), E[x] = 1 (dạng tổng quát)",
+            ),
+            expected,
+            draw,
+            "variance",
+        )
+    ]
 
 
 def series_check(identifier: str, phi: sp.Expr, linear: sp.Expr, half_width: float = 0.2) -> SamplingCheck:
@@ -105,24 +150,37 @@ def series_check(identifier: str, phi: sp.Expr, linear: sp.Expr, half_width: flo
     expected = float(distribution_moment(Mean(sp.expand(higher**2)), uniform))
     f, approx = function(phi), function(linear)
     h = half_width
-    return SamplingCheck(identifier, f"E[({phi} - ({linear}))^2], z ~ U(-{h}, {h}): next terms of the series",
-                         expected, lambda rng, k: (lambda u: (f(u) - approx(u)) ** 2)(rng.uniform(-h, h, k)))
+    return SamplingCheck(
+        identifier,
+        Text(
+            f"E[({phi} - ({linear}))^2], z ~ U(-{h}, {h}): next terms of the series",
+            f"E[({phi} - ({linear}))^2], z ~ U(-{h}, {h}): các số hạng tiếp theo của chuỗi",
+        ),
+        expected,
+        lambda rng, k: (lambda u: (f(u) - approx(u)) ** 2)(rng.uniform(-h, h, k)),
+    )
 
 
 def derivative_check(name: str, derived: sp.Expr, step: float = 1e-4) -> SamplingCheck:
     """E over N(0, 1) of a central finite difference of ``name`` against the derived derivative."""
     from .recursion import gaussian_expectation
+
     f, d = function(CATALOGUE[name]), function(derived)
     expected = gaussian_expectation(d, 1.0)
-    return SamplingCheck("activation-derivatives", f"E[finite difference of {name}'] = E[{derived}], z ~ N(0, 1)",
-                         expected, lambda rng, k: (lambda u: (f(u + step) - f(u - step)) / (2 * step))(
-                             rng.standard_normal(k)))
+    return SamplingCheck(
+        "activation-derivatives",
+        Text(
+            f"E[finite difference of {name}'] = E[{derived}], z ~ N(0, 1)",
+            f"E[sai phân hữu hạn của {name}'] = E[{derived}], z ~ N(0, 1)",
+        ),
+        expected,
+        lambda rng, k: (lambda u: (f(u + step) - f(u - step)) / (2 * step))(rng.standard_normal(k)),
+    )
 
 
 def _derivative_checks() -> list:
     d = derive.get("activation-derivatives")
-    return [derivative_check("sigmoid", d.named("sigmoid").rhs),
-            derivative_check("tanh", d.named("tanh").rhs)]
+    return [derivative_check("sigmoid", d.named("sigmoid").rhs), derivative_check("tanh", d.named("tanh").rhs)]
 
 
 def _gradient_checks() -> list:
@@ -132,20 +190,54 @@ def _gradient_checks() -> list:
     stable = function(stable_form, variable)
     sigmoid = CATALOGUE["sigmoid"]
     return [
-        ExactCheck("gradient-vanishing", f"sigma'({point:.2f}) in float64 from the stable form = derived value",
-                   large, lambda rng: float(stable(np.array(float(point))))),
-        NetworkCheck("gradient-vanishing", "sigmoid, Var(w) = 1/(16 n), 8 layers: vanishing, as predicted",
-                     sigmoid, 1 / 16, WIDTH, 8),
-        NetworkCheck("gradient-vanishing", "ReLU, Var(w) = 4/n, 5 layers: exploding, as predicted",
-                     CATALOGUE["relu"], 4.0, WIDTH, 5),
-        ExactCheck("gradient-vanishing", "constant weights: all units of every layer equal (symmetry)", 0.0,
-                   lambda rng: symmetry_spread(sigmoid, 0.1), tolerance=1e-12),
+        ExactCheck(
+            "gradient-vanishing",
+            Text(
+                f"sigma'({point:.2f}) in float64 from the stable form = derived value",
+                f"sigma'({point:.2f}) tính bằng float64 theo dạng ổn định = giá trị chứng minh",
+            ),
+            large,
+            lambda rng: float(stable(np.array(float(point)))),
+        ),
+        NetworkCheck(
+            "gradient-vanishing",
+            Text(
+                "sigmoid, Var(w) = 1/(16 n), 8 layers: vanishing, as predicted",
+                "sigmoid, Var(w) = 1/(16 n), 8 lớp: biến mất, đúng như dự đoán",
+            ),
+            sigmoid,
+            1 / 16,
+            WIDTH,
+            8,
+        ),
+        NetworkCheck(
+            "gradient-vanishing",
+            Text(
+                "ReLU, Var(w) = 4/n, 5 layers: exploding, as predicted",
+                "ReLU, Var(w) = 4/n, 5 lớp: bùng nổ, đúng như dự đoán",
+            ),
+            CATALOGUE["relu"],
+            4.0,
+            WIDTH,
+            5,
+        ),
+        ExactCheck(
+            "gradient-vanishing",
+            Text(
+                "constant weights: all units of every layer equal (symmetry)",
+                "trọng số hằng: mọi nơ-ron trong mỗi lớp bằng nhau (đối xứng)",
+            ),
+            0.0,
+            lambda rng: symmetry_spread(sigmoid, 0.1),
+            tolerance=1e-12,
+        ),
     ]
 
 
 def symmetry_spread(phi: sp.Expr, weight: float, width: int = 64, depth: int = 8) -> float:
     """Largest relative difference between units of any layer with all weights ``weight``."""
     from .network import simulate
+
     f, d = activation_pair(phi)
     measured = simulate(f, d, constant_weights(weight), width, depth, 1, np.random.default_rng(0))
     return float(measured.spread.max())
@@ -158,14 +250,52 @@ def gain(identifier: str, n: int = WIDTH) -> float:
 
 def _rule_checks() -> list:
     return [
-        NetworkCheck("xavier-tanh", "tanh, Var(w) = 1/n: q_l follows the exact recursion (slow decay)",
-                     CATALOGUE["tanh"], gain("xavier-tanh"), WIDTH, 10),
-        NetworkCheck("xavier-sigmoid", "sigmoid, Var(w) = 16/n: q_l settles at the recursion's fixed point",
-                     CATALOGUE["sigmoid"], gain("xavier-sigmoid"), WIDTH, 10),
-        NetworkCheck("he-relu", "ReLU, Var(w) = 2/n: forward and backward variance preserved",
-                     CATALOGUE["relu"], gain("he-relu"), WIDTH, 10, replicates=96, preserved=True),
-        NetworkCheck("he-relu", "ReLU, Var(w) = 1/n: q_l halves each layer, as the recursion predicts",
-                     CATALOGUE["relu"], gain("he-relu") / 2, WIDTH, 8),
+        NetworkCheck(
+            "xavier-tanh",
+            Text(
+                "tanh, Var(w) = 1/n: q_l follows the exact recursion (slow decay)",
+                "tanh, Var(w) = 1/n: q_l theo đúng truy hồi chính xác (giảm chậm)",
+            ),
+            CATALOGUE["tanh"],
+            gain("xavier-tanh"),
+            WIDTH,
+            10,
+        ),
+        NetworkCheck(
+            "xavier-sigmoid",
+            Text(
+                "sigmoid, Var(w) = 16/n: q_l settles at the recursion's fixed point",
+                "sigmoid, Var(w) = 16/n: q_l ổn định tại điểm bất động của truy hồi",
+            ),
+            CATALOGUE["sigmoid"],
+            gain("xavier-sigmoid"),
+            WIDTH,
+            10,
+        ),
+        NetworkCheck(
+            "he-relu",
+            Text(
+                "ReLU, Var(w) = 2/n: forward and backward variance preserved",
+                "ReLU, Var(w) = 2/n: phương sai lan truyền xuôi và ngược được giữ nguyên",
+            ),
+            CATALOGUE["relu"],
+            gain("he-relu"),
+            WIDTH,
+            10,
+            replicates=96,
+            preserved=True,
+        ),
+        NetworkCheck(
+            "he-relu",
+            Text(
+                "ReLU, Var(w) = 1/n: q_l halves each layer, as the recursion predicts",
+                "ReLU, Var(w) = 1/n: q_l giảm một nửa mỗi lớp, đúng như truy hồi dự đoán",
+            ),
+            CATALOGUE["relu"],
+            gain("he-relu") / 2,
+            WIDTH,
+            8,
+        ),
     ]
 
 
@@ -174,10 +304,12 @@ BUILDERS: dict[str, Callable[[], list]] = {
     "gaussian-moments": _gaussian_checks,
     "product-variance": _product_checks,
     "layer-variance": _layer_checks,
-    "maclaurin-tanh": lambda: [series_check("maclaurin-tanh", CATALOGUE["tanh"],
-                                            result("maclaurin-tanh", "linear").removeO())],
-    "maclaurin-sigmoid": lambda: [series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"],
-                                               result("maclaurin-sigmoid", "linear").removeO())],
+    "maclaurin-tanh": lambda: [
+        series_check("maclaurin-tanh", CATALOGUE["tanh"], result("maclaurin-tanh", "linear").removeO())
+    ],
+    "maclaurin-sigmoid": lambda: [
+        series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"], result("maclaurin-sigmoid", "linear").removeO())
+    ],
     "activation-derivatives": _derivative_checks,
     "gradient-vanishing": _gradient_checks,
 }

@@ -30,11 +30,16 @@ class DerivationBlock:
 
 @dataclass(frozen=True)
 class Table:
-    """A table; ``math`` marks columns whose cells are LaTeX math."""
+    """A table; cells are strings or bilingual :class:`Text`; ``math`` marks LaTeX-math columns."""
 
     header: tuple[Text, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[str | Text, ...], ...]
     math: tuple[bool, ...] = ()
+
+
+def cell(value: str | Text, lang: str) -> str:
+    """A table cell in ``lang``."""
+    return value(lang) if isinstance(value, Text) else value
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def build(seed: int = 0, settings: Settings | None = None, timings=None) -> Hand
     measure("derive", derive.all_derivations)
     checks = measure("verify", suite.checks)
     outcomes = measure("verify", lambda: suite.run(checks, settings or Settings(), seed))
-    by_claim = {o.claim.split(":")[0]: o for o in outcomes if o.layers}
+    by_claim = {o.claim.en.split(":")[0]: o for o in outcomes if o.layers}
     blocks = (_motivation(outcomes) + _tools() + _derivations()
               + _evidence(outcomes, by_claim, seed) + _summary(by_claim))
     return Handout(TITLE, blocks, outcomes, seed)
@@ -67,7 +67,7 @@ def _motivation(outcomes: list[Outcome]) -> list[Block]:
     large = float(g.named("sigmoid-derivative-large-z").rhs)
     w, lr, grad = sp.Rational("0.919"), sp.Rational("0.01"), sp.Rational("-0.0002")
     updated = w - lr * grad
-    symmetric = next(o for o in outcomes if "symmetry" in o.claim)
+    symmetric = next(o for o in outcomes if "symmetry" in o.claim.en)
     return [
         Heading(Text("1. Motivation: vanishing and exploding gradients",
                      "1. Động lực: gradient biến mất và bùng nổ")),

@@ -99,7 +99,7 @@ def layer_variances(outcomes: list, lang: str) -> Figure:
             predicted = [row[f"predicted_{direction}"] for row in outcome.layers]
             measured = np.array([row[f"measured_{direction}"] for row in outcome.layers])
             ci = np.array([row[f"ci_{direction}"] for row in outcome.layers])
-            ax.semilogy(layers, predicted, "-", color=colour, label=outcome.claim.split(":")[0])
+            ax.semilogy(layers, predicted, "-", color=colour, label=outcome.claim(lang).split(":")[0])
             error = np.abs(np.vstack([measured - ci[:, 0], ci[:, 1] - measured]))
             ax.errorbar(layers, measured, yerr=error, fmt="o", ms=3, color=colour, capsize=2)
     left.set(xlabel=LABELS["layer"](lang), ylabel=LABELS["forward"](lang))

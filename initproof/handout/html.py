@@ -11,7 +11,7 @@ from latex2mathml.converter import convert
 import derive
 from derive.render import chained, justification, relation_latex
 
-from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table
+from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
 from .figures import to_svg
 
@@ -84,9 +84,9 @@ def _(block: DerivationBlock, lang: str) -> str:
 def _(block: Table, lang: str) -> str:
     math_columns = block.math or (False,) * len(block.header)
     head = "".join(f"<th>{prose(h(lang))}</th>" for h in block.header)
-    rows = "".join("<tr>" + "".join(f"<td>{math(cell) if is_math else html.escape(cell)}</td>"
-                                    for cell, is_math in zip(row, math_columns, strict=True)) + "</tr>"
-                   for row in block.rows)
+    rows = "".join("<tr>" + "".join(
+        f"<td>{math(cell(value, lang)) if is_math else html.escape(cell(value, lang))}</td>"
+        for value, is_math in zip(row, math_columns, strict=True)) + "</tr>" for row in block.rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 

@@ -7,7 +7,7 @@ from functools import singledispatch
 import derive
 from derive.render import latex_align, tex_escape
 
-from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table
+from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
 from .figures import to_pdf
 
@@ -73,8 +73,9 @@ def _(block: Table, lang, files, figure_dir) -> str:
     widths = ["p{0.16\\linewidth}" if k == 0 else "p{0.3\\linewidth}" if k == 1 and len(math) > 4 else "l"
               for k in range(len(math))]
     head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
-    rows = [" & ".join(f"${cell}$" if is_math else VERDICT.get(cell, tex_escape(cell))
-                       for cell, is_math in zip(row, math, strict=True)) for row in block.rows]
+    rows = [" & ".join(f"${cell(value, lang)}$" if is_math else
+                       VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
+                       for value, is_math in zip(row, math, strict=True)) for row in block.rows]
     stretch = "\\renewcommand{\\arraystretch}{1.6}" if any(math) else ""
     return ("{\\footnotesize" + stretch + "\n\\begin{longtable}{" + "".join(widths) + "}\n\\hline\n" + head
             + " \\\\\n\\hline\\endhead\n" + " \\\\\n".join(rows) + " \\\\\n\\hline\n\\end{longtable}\n}")
