@@ -14,6 +14,7 @@ from pathlib import Path
 
 import derive
 from derive import render
+from derive.audit import audit
 from derive.parse import ParseError
 from derive.registry import options
 from derive.text import LANGUAGES
@@ -53,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print JSON instead of --format")
     show.add_argument("--order", type=int, help="series order, for the maclaurin-* derivations")
     _verify_parser(commands)
+    audit = commands.add_parser("audit-notes", help="check the course notes' numeric claims",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    audit.add_argument("--json", action="store_true", help="print a JSON list")
+    audit.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the claims")
     handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)",
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
@@ -206,7 +211,21 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
     return "\n".join(f"wrote {p}" for p in written), 0
 
 
-COMMANDS = {"list": _list, "derive": _derive, "verify": _verify, "handout": _handout}
+def _audit(args: argparse.Namespace) -> tuple[str, int]:
+    grades = [g.as_dict(args.lang) for g in audit()]
+    status = 1 if any(g["verdict"] == "wrong" for g in grades) else 0
+    if args.json:
+        return json.dumps(grades, ensure_ascii=False, indent=2), status
+    columns = ("claim", "stated", "computed", "verdict", "where")
+    widths = {c: max(len(c), *(len(g[c]) for g in grades)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(g[c].ljust(widths[c]) for c in columns).rstrip() for g in grades]
+    wrong = sum(g["verdict"] == "wrong" for g in grades)
+    lines += ["", f"{len(grades) - wrong} correct or rounding, {wrong} wrong"]
+    return "\n".join(lines), status
+
+
+COMMANDS = {"list": _list, "derive": _derive, "verify": _verify, "handout": _handout, "audit-notes": _audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 import derive
+from derive.audit import audit
 from derive.text import Text
 from verify import suite
 from verify.checks import Outcome, Settings
@@ -204,12 +205,24 @@ def _summary(by_claim: dict[str, Outcome]) -> list[Block]:
     g = derive.get("gradient-vanishing")
     he_bound = derive.get("he-relu").named("uniform-bound").rhs.subs(n, 512)
     halving = by_claim["ReLU, Var(w) = 1/n"].layers[-1]
+    verdicts = {"correct": Text("correct", "đúng"), "rounding": Text("rounding", "làm tròn"),
+                "wrong": Text("wrong", "sai")}
+    errata = tuple((g.claim.claim, g.claim.stated if isinstance(g.claim.stated, str) else str(g.claim.stated),
+                    g.computed, verdicts[g.verdict], g.claim.where) for g in audit())
+    wrong = sum(row[3] == verdicts["wrong"] for row in errata)
     return [
         Heading(Text("5. Summary and review questions", "5. Tóm tắt và câu hỏi ôn tập")),
         Table((Text("activation", "hàm kích hoạt"), Text("$\\operatorname{Var}(w)$", "$\\operatorname{Var}(w)$"),
                Text("normal std $\\sigma_w$", "độ lệch chuẩn $\\sigma_w$"),
                Text("uniform bound $r$", "cận phân phối đều $r$")),
               tuple(rows), (False, True, True, True)),
+        Paragraph(Text(
+            f"Errata: the {len(errata)} numeric and symbolic claims of the course notes, recomputed by the tool; "
+            f"{wrong} of them are wrong.",
+            f"Đính chính: {len(errata)} khẳng định số và công thức trong bài giảng, được công cụ tính lại; "
+            f"{wrong} khẳng định trong đó sai.")),
+        Table((Text("claim", "khẳng định"), Text("stated", "trong bài"), Text("computed", "tính lại"),
+               Text("verdict", "kết luận"), Text("where", "vị trí")), errata),
         Question(Text("What is the largest value of the sigmoid's derivative, and where?",
                       "Đạo hàm của sigmoid lớn nhất bằng bao nhiêu, tại đâu?"),
                  Text(f"${sp.latex(peak)}$, at $z = 0$.", f"${sp.latex(peak)}$, tại $z = 0$.")),
