@@ -27,7 +27,8 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \begin{document}
 \maketitle
 """
-FONTS = {"en": ("T1", "\\usepackage{lmodern}"), "vi": ("T5", "")}
+FONTS = {"en": ("T5", "\\usepackage{lmodern}"), "vi": ("T5", "\\usepackage{lmodern}")}
+"""T5 (vntex) in both languages: the English handout quotes the notes' Vietnamese headings."""
 NAMES = {"en": "", "vi": "\\renewcommand{\\figurename}{Hình}\\renewcommand{\\tablename}{Bảng}"}
 VERDICT = {"✓": "$\\checkmark$", "✗": "$\\times$"}
 
