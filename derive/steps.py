@@ -27,6 +27,7 @@ from functools import cache, singledispatch
 import sympy as sp
 from sympy import stats
 from sympy.calculus.util import maximum, minimum
+from sympy.stats.crv_types import ContinuousDistributionHandmade
 
 from .assumptions import Assumption
 from .functions import unfold
@@ -147,7 +148,8 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
 
     A polynomial ``p`` of one variable takes its raw moments from the Maclaurin
     coefficients of sympy.stats' moment generating function,
-    :math:`E[X^k] = M^{(k)}(0)`; anything else is integrated against the density
+    :math:`E[X^k] = M^{(k)}(0)`, for distributions whose MGF sympy knows in closed
+    form; anything else (and any hand-made density) is integrated against the density
     over the whole support (ReLU-like ``Max`` rewritten with ``Heaviside``).
     """
     arg = unfold(node.args[0])
@@ -155,7 +157,8 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
         return sp.expand(distribution_moment(Mean(arg**2), known)
                          - distribution_moment(Mean(arg), known) ** 2)
     (symbol, variable), = [(s, v) for s, v in known if s in arg.free_symbols]
-    if arg.is_polynomial(symbol):
+    handmade = isinstance(stats.pspace(variable).distribution, ContinuousDistributionHandmade)
+    if arg.is_polynomial(symbol) and not handmade:
         polynomial = sp.Poly(arg, symbol)
         t = sp.Dummy("t")
         series = sp.series(stats.moment_generating_function(variable)(t), t, 0, polynomial.degree() + 1)

@@ -128,6 +128,13 @@ def test_sigmoid_derivative_identity() -> None:
     assert same(rhs.subs(sigmoid(z), sp.Symbol("s")), sp.Symbol("s") * (1 - sp.Symbol("s")))
 
 
+def test_truncated_normal_factor_against_keras() -> None:
+    # keras.initializers.TruncatedNormal / VarianceScaling divide by this constant.
+    d = derive.get("truncated-normal")
+    assert float(d.named("std-factor").rhs) == pytest.approx(0.87962566103423978, rel=1e-15)
+    assert float(d.named("std-factor-value").rhs) == pytest.approx(0.87962566103423978, rel=1e-15)
+
+
 def test_unknown_id_names_the_choices() -> None:
     with pytest.raises(derive.UnknownDerivation) as error:
         derive.get("xavier-relu")

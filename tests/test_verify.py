@@ -190,3 +190,10 @@ def test_constant_weights_make_all_units_equal_random_weights_do_not() -> None:
     phi, dphi = activation_pair(CATALOGUE["tanh"])
     measured = simulate(phi, dphi, gaussian_weights(1 / 64), 64, 3, 1, np.random.default_rng(0))
     assert measured.spread.min() > 0.1
+
+
+def test_truncated_normal_claimed_to_keep_unit_variance_fails() -> None:
+    wrong = SamplingCheck("truncated-normal", Text("Var = 1", "-"), 1.0, suite.truncated_draw, "variance")
+    assert not run_one(wrong).passed
+    draws = suite.truncated_draw(np.random.default_rng(0), 10_000)
+    assert draws.size == 10_000 and np.abs(draws).max() <= 2.0

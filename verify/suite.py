@@ -299,6 +299,30 @@ def _rule_checks() -> list:
     ]
 
 
+def truncated_draw(rng: np.random.Generator, k: int, cut: float = 2.0) -> np.ndarray:
+    """``k`` draws of N(0, 1) restricted to ``[-cut, cut]``, by rejection (as frameworks do)."""
+    out = np.empty(0)
+    while out.size < k:
+        more = rng.standard_normal(int(1.1 * (k - out.size)) + 16)
+        out = np.concatenate([out, more[np.abs(more) <= cut]])
+    return out[:k]
+
+
+def _truncated_checks() -> list:
+    factor = float(result("truncated-normal", "std-factor-value"))
+    return [
+        SamplingCheck(
+            "truncated-normal",
+            Text(
+                "Var(N(0, 1) truncated at +-2) = (std factor)^2", "Var(N(0, 1) cắt tại +-2) = (hệ số độ lệch chuẩn)^2"
+            ),
+            factor**2,
+            truncated_draw,
+            "variance",
+        )
+    ]
+
+
 BUILDERS: dict[str, Callable[[], list]] = {
     "uniform-moments": _uniform_checks,
     "gaussian-moments": _gaussian_checks,
@@ -312,6 +336,7 @@ BUILDERS: dict[str, Callable[[], list]] = {
     ],
     "activation-derivatives": _derivative_checks,
     "gradient-vanishing": _gradient_checks,
+    "truncated-normal": _truncated_checks,
 }
 
 
