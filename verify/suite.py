@@ -209,6 +209,7 @@ def _gradient_checks() -> list:
             1 / 16,
             WIDTH,
             8,
+            replicates=32,
         ),
         NetworkCheck(
             "gradient-vanishing",
@@ -260,6 +261,7 @@ def _rule_checks() -> list:
             gain("xavier-tanh"),
             WIDTH,
             10,
+            replicates=32,
         ),
         NetworkCheck(
             "xavier-sigmoid",
@@ -271,6 +273,7 @@ def _rule_checks() -> list:
             gain("xavier-sigmoid"),
             WIDTH,
             10,
+            replicates=48,
         ),
         NetworkCheck(
             "he-relu",
