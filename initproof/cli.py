@@ -31,35 +31,34 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage dump) and exit status 2."""
+    """argparse with one-line errors (no usage dump), exit status 2, and defaults shown in --help."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="initproof", description=__doc__.splitlines()[0],
-                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = _Parser(prog="initproof", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=_Parser)
-    listing = commands.add_parser("list", help="list the derivations",
-                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    listing = commands.add_parser("list", help="list the derivations")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the titles")
-    show = commands.add_parser("derive", help="print a derivation",
-                               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    show = commands.add_parser("derive", help="print a derivation")
     show.add_argument("id", metavar="ID", help="derivation id (see 'initproof list')")
     show.add_argument("--format", choices=tuple(render.FORMATS), default="text", help="output format")
     show.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the text")
     show.add_argument("--json", action="store_true", help="print JSON instead of --format")
     show.add_argument("--order", type=int, help="series order, for the maclaurin-* derivations")
     _verify_parser(commands)
-    audit = commands.add_parser("audit-notes", help="check the course notes' numeric claims",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    audit = commands.add_parser("audit-notes", help="check the course notes' numeric claims")
     audit.add_argument("--json", action="store_true", help="print a JSON list")
     audit.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the claims")
-    handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)",
-                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)")
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
     handout.add_argument("--lang", choices=LANGUAGES, default="en", help="language")
     handout.add_argument("--format", choices=FORMATS,
@@ -72,7 +71,6 @@ def _parser() -> argparse.ArgumentParser:
 def _verify_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
         "verify", help="check derived formulas by Monte Carlo, or test a rule of your own",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Without --activation: run the checks of the given derivations (default: all). "
                     "With --activation and --var-w: simulate that rule and hold every layer against "
                     "the exact recursion; exit 0 if it keeps the variance within --factor, 1 if not.")

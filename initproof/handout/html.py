@@ -9,7 +9,7 @@ from functools import singledispatch
 from latex2mathml.converter import convert
 
 import derive
-from derive.render import chained, justification, relation_latex
+from derive.render import HEADINGS, chained, justification, relation_latex
 
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
@@ -68,7 +68,7 @@ def _(block: Paragraph, lang: str) -> str:
 @render.register
 def _(block: DerivationBlock, lang: str) -> str:
     d = derive.get(block.id)
-    heading = {"en": "Assumptions", "vi": "Giả thiết"}[lang]
+    heading = HEADINGS["assumptions"](lang)
     items = "".join(f"<li>{prose(a.text(lang))}</li>" for a in d.assumptions)
     rows = []
     for k, step in enumerate(d.steps):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 import derive
-from derive.render import latex_align, tex_escape
+from derive.render import HEADINGS, latex_align, tex_escape
 
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
@@ -62,7 +62,7 @@ def _(block: Paragraph, lang, files, figure_dir) -> str:
 def _(block: DerivationBlock, lang, files, figure_dir) -> str:
     d = derive.get(block.id)
     assumptions = "\n".join(f"  \\item {tex_escape(a.text(lang))}" for a in d.assumptions)
-    heading = {"en": "Assumptions", "vi": "Giả thiết"}[lang]
+    heading = HEADINGS["assumptions"](lang)
     steps = latex_align(d, lang, justification="\\parbox{{0.3\\linewidth}}{{\\raggedright\\small {}}}")
     return (f"\\subsection*{{{tex_escape(d.title(lang))} \\texttt{{({d.id})}}}}\n"
             f"{heading}:\n\\begin{{itemize}}\\itemsep0pt\n{assumptions}\n\\end{{itemize}}\n{{\\small\n{steps}\n}}")
