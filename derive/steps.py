@@ -150,7 +150,8 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
     coefficients of sympy.stats' moment generating function,
     :math:`E[X^k] = M^{(k)}(0)`, for distributions whose MGF sympy knows in closed
     form; anything else (and any hand-made density) is integrated against the density
-    over the whole support (ReLU-like ``Max`` rewritten with ``Heaviside``).
+    over the support, a ``Piecewise`` branch by branch over each branch's interval
+    (ReLU-like ``Max`` rewritten with ``Heaviside``).
     """
     arg = unfold(node.args[0])
     if isinstance(node, Var):
@@ -167,8 +168,11 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
                              for (k,), c in polynomial.terms()))
     point = sp.Dummy("x", real=True)
     support = stats.pspace(variable).domain.set
-    integrand = arg.rewrite(sp.Heaviside).xreplace({symbol: point}) * stats.density(variable)(point)
-    return sp.integrate(integrand, (point, support.inf, support.sup), conds="none")
+    density = stats.density(variable)(point)
+    arg = sp.piecewise_fold(arg)
+    pieces = arg.as_expr_set_pairs(support) if isinstance(arg, sp.Piecewise) else [(arg, support)]
+    return sp.Add(*(sp.integrate(piece.rewrite(sp.Heaviside).xreplace({symbol: point}) * density,
+                                 (point, where.inf, where.sup), conds="none") for piece, where in pieces))
 
 
 @singledispatch

@@ -135,6 +135,15 @@ def test_truncated_normal_factor_against_keras() -> None:
     assert float(d.named("std-factor-value").rhs) == pytest.approx(0.87962566103423978, rel=1e-15)
 
 
+def test_selu_constants_against_klambauer_2017() -> None:
+    d = derive.get("selu-constants")
+    alpha, lam = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    assert float(d.named("alpha").rhs) == pytest.approx(alpha, rel=1e-15)
+    assert float(d.named("lambda").rhs) == pytest.approx(lam, rel=1e-15)
+    assert [r.name for r in d.results] == [
+        "alpha", "alpha-value", "lambda", "lambda-value"]
+
+
 def test_unknown_id_names_the_choices() -> None:
     with pytest.raises(derive.UnknownDerivation) as error:
         derive.get("xavier-relu")

@@ -116,3 +116,13 @@ def test_assumption_substitution_is_what_makes_the_step_hold() -> None:
     d.step(Var(X * Y), Var(X) * (Var(Y) + Mean(Y) ** 2), "product", *NOTE, (zero_x,))
     with pytest.raises(DerivationError):
         d.step(Var(X * Y), Var(X) * (Var(Y) + Mean(Y) ** 2), "product", *NOTE)
+
+
+def test_wrong_selu_alpha_is_rejected() -> None:
+    from derive.library.frameworks import alpha
+    premise = sp.Eq(sp.sqrt(2) / sp.sqrt(sp.pi) - alpha * (1 - sp.exp(sp.Rational(1, 2)) * sp.erfc(1 / sp.sqrt(2))), 0)
+    d = Builder("wrong", TITLE, ())
+    with pytest.raises(DerivationError, match="gives"):
+        d.solved(sp.Eq(alpha, sp.Rational(167, 100)), premise, alpha, "solve", *NOTE)
+    d.solve(premise, alpha, "solve", *NOTE)
+    assert float(d.last.rhs) == pytest.approx(1.6732632423543772, rel=1e-14)

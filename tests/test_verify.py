@@ -197,3 +197,13 @@ def test_truncated_normal_claimed_to_keep_unit_variance_fails() -> None:
     assert not run_one(wrong).passed
     draws = suite.truncated_draw(np.random.default_rng(0), 10_000)
     assert draws.size == 10_000 and np.abs(draws).max() <= 2.0
+
+
+def test_selu_without_its_lambda_fails_the_unit_variance_check() -> None:
+    alpha = float(derive.get("selu-constants").named("alpha-value").rhs)
+
+    def selu_lambda_one(rng, k):
+        xi = rng.standard_normal(k)
+        return np.where(xi > 0, xi, alpha * np.expm1(np.minimum(xi, 0.0))) ** 2
+
+    assert not run_one(SamplingCheck("selu-constants", Text("E[selu^2] = 1", "-"), 1.0, selu_lambda_one)).passed

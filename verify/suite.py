@@ -105,7 +105,7 @@ def _product_checks() -> list:
 
 
 def _layer_checks() -> list:
-    n, var_w, var_b = 16, 0.0625, 0.01
+    n, var_w, var_b = 8, 0.125, 0.01
     w, x, b = sp.symbols("w x b")
     general = result("layer-variance", "general")
     expected = float(
@@ -128,8 +128,8 @@ def _layer_checks() -> list:
         SamplingCheck(
             "layer-variance",
             Text(
-                "Var(sum of 16 w x + b), E[x] = 1 (general form)",
-                "Var(tổng 16 số hạng w x + b), E[x] = 1 (dạng tổng quát)",
+                "Var(sum of 8 w x + b), E[x] = 1 (general form)",
+                "Var(tổng 8 số hạng w x + b), E[x] = 1 (dạng tổng quát)",
             ),
             expected,
             draw,
@@ -209,7 +209,7 @@ def _gradient_checks() -> list:
             1 / 16,
             WIDTH,
             8,
-            replicates=32,
+            replicates=24,
         ),
         NetworkCheck(
             "gradient-vanishing",
@@ -261,7 +261,7 @@ def _rule_checks() -> list:
             gain("xavier-tanh"),
             WIDTH,
             10,
-            replicates=32,
+            replicates=24,
         ),
         NetworkCheck(
             "xavier-sigmoid",
@@ -326,6 +326,30 @@ def _truncated_checks() -> list:
     ]
 
 
+def _selu_checks() -> list:
+    d = derive.get("selu-constants")
+    a, lam = float(d.named("alpha-value").rhs), float(d.named("lambda-value").rhs)
+
+    def selu(rng: np.random.Generator, k: int) -> np.ndarray:
+        xi = rng.standard_normal(k)
+        return lam * np.where(xi > 0, xi, a * np.expm1(np.minimum(xi, 0.0)))
+
+    return [
+        SamplingCheck(
+            "selu-constants",
+            Text("E[selu(xi)] + 1 = 1 (zero mean), xi ~ N(0, 1)", "E[selu(xi)] + 1 = 1 (kỳ vọng 0), xi ~ N(0, 1)"),
+            1.0,
+            lambda rng, k: selu(rng, k) + 1.0,
+        ),
+        SamplingCheck(
+            "selu-constants",
+            Text("E[selu(xi)^2] = 1 (unit variance), xi ~ N(0, 1)", "E[selu(xi)^2] = 1 (phương sai 1), xi ~ N(0, 1)"),
+            1.0,
+            lambda rng, k: selu(rng, k) ** 2,
+        ),
+    ]
+
+
 BUILDERS: dict[str, Callable[[], list]] = {
     "uniform-moments": _uniform_checks,
     "gaussian-moments": _gaussian_checks,
@@ -340,6 +364,7 @@ BUILDERS: dict[str, Callable[[], list]] = {
     "activation-derivatives": _derivative_checks,
     "gradient-vanishing": _gradient_checks,
     "truncated-normal": _truncated_checks,
+    "selu-constants": _selu_checks,
 }
 
 

@@ -1,4 +1,4 @@
-"""Constants frameworks hard-code: the truncated-normal standard-deviation factor."""
+"""Constants frameworks hard-code: the truncated-normal factor and SELU's alpha and lambda."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sympy import stats
 
 from ..assumptions import described
 from ..derivation import Builder, Derivation
-from ..moments import Var
+from ..moments import Mean, Var
 from ..registry import register
 from ..steps import Model
 from ..symbols import x
@@ -16,6 +16,8 @@ from ..text import Text
 CUT = 2
 DIGITS = 16
 T = sp.Symbol("T", real=True)
+XI = sp.Symbol("xi", real=True)
+alpha, lam = sp.symbols("alpha lambda", positive=True)
 sigma_t = sp.Symbol("sigma_T", positive=True)
 STANDARD_NORMAL = described("standard-normal", "$\\xi \\sim N(0, 1)$ with density $\\varphi$",
                             "$\\xi \\sim N(0, 1)$ với mật độ $\\varphi$")
@@ -23,6 +25,12 @@ TRUNCATED = described(
     "truncated-at-two", f"$T$ is $\\xi$ truncated to $[-{CUT}, {CUT}]$ (redrawn outside), as in Keras "
     "and PyTorch's trunc_normal_", f"$T$ là $\\xi$ bị cắt về $[-{CUT}, {CUT}]$ (lấy lại nếu rơi ra "
     "ngoài), như trong Keras và trunc_normal_ của PyTorch")
+SELU = described(
+    "selu", "$\\mathrm{selu}(z) = \\lambda z$ for $z > 0$ and $\\lambda\\alpha(e^z - 1)$ otherwise",
+    "$\\mathrm{selu}(z) = \\lambda z$ khi $z > 0$ và $\\lambda\\alpha(e^z - 1)$ khi ngược lại")
+FIXED_POINT = described(
+    "selu-fixed-point", "the goal: standard-normal input gives output with mean 0 and variance 1",
+    "mục tiêu: đầu vào chuẩn tắc cho đầu ra có kỳ vọng 0 và phương sai 1")
 phi = stats.density(stats.Normal("xi", 0, 1))(x)
 
 
@@ -59,3 +67,39 @@ def truncated_normal() -> Derivation:
     _digits(d, d.last.rhs)
     d.result("std-factor-value")
     return d.build(main="std-factor")
+
+
+def _evaluate(d: Builder, given: tuple = ()) -> sp.Expr:
+    return d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integrals",
+                  "tính các tích phân", given)
+
+
+@register("selu-constants")
+def selu_constants() -> Derivation:
+    r"""SELU's :math:`\alpha` and :math:`\lambda` from :math:`E[\mathrm{selu}(\xi)] = 0` and
+    :math:`E[\mathrm{selu}(\xi)^2] = 1` for :math:`\xi \sim N(0, 1)` (Klambauer et al., 2017)."""
+    selu = sp.Piecewise((lam * XI, XI > 0), (lam * alpha * (sp.exp(XI) - 1), True))
+    given = (STANDARD_NORMAL, SELU)
+    d = Builder("selu-constants", Text("SELU's constants from its fixed point",
+                                       "Các hằng số của SELU từ điểm bất động"),
+                (STANDARD_NORMAL, SELU, FIXED_POINT), Model(distributions={XI: stats.Normal("xi", 0, 1)}))
+    d.step(Mean(selu), lam * (sp.Integral(x * phi, (x, 0, sp.oo))
+                              + alpha * sp.Integral((sp.exp(x) - 1) * phi, (x, -sp.oo, 0))),
+           "definition of expectation", "split the integral at 0", "tách tích phân tại 0", given)
+    mean = _evaluate(d, given)
+    d.require(mean, 0, "zero mean", "kỳ vọng bằng 0", (FIXED_POINT,))
+    a = d.solve(d.last, alpha, "solve", "solve for $\\alpha$", "giải tìm $\\alpha$")
+    d.result("alpha")
+    _digits(d, a)
+    d.result("alpha-value")
+    d.step(Mean(selu**2), lam**2 * (sp.Integral(x**2 * phi, (x, 0, sp.oo))
+                                    + alpha**2 * sp.Integral((sp.exp(x) - 1) ** 2 * phi, (x, -sp.oo, 0))),
+           "definition of expectation", "split the integral at 0", "tách tích phân tại 0", given)
+    second = _evaluate(d, given)
+    d.require(second.subs(alpha, a), 1, "unit variance (the mean is already 0)",
+              "phương sai bằng 1 (kỳ vọng đã bằng 0)", (FIXED_POINT,))
+    d.solve(d.last, lam, "solve", "solve for $\\lambda > 0$", "giải tìm $\\lambda > 0$")
+    d.result("lambda")
+    _digits(d, d.last.rhs)
+    d.result("lambda-value")
+    return d.build(main="alpha")
