@@ -58,7 +58,7 @@ def build(seed: int = 0, settings: Settings | None = None, timings=None) -> Hand
     outcomes = measure("verify", lambda: suite.run(checks, settings or Settings(), seed))
     by_claim = {o.claim.en.split(":")[0]: o for o in outcomes if o.layers}
     blocks = (_motivation(outcomes) + _tools() + _derivations()
-              + _evidence(outcomes, by_claim, seed) + _summary(by_claim))
+              + _evidence(outcomes, by_claim, seed) + _summary(by_claim) + _beyond())
     return Handout(TITLE, blocks, outcomes, seed)
 
 
@@ -244,4 +244,23 @@ def _summary(by_claim: dict[str, Outcome]) -> list[Block]:
                  Text("All units of a layer stay identical (symmetry), so the layer learns one feature.",
                       "Mọi nơ-ron trong một lớp luôn giống hệt nhau (tính đối xứng), nên cả lớp chỉ học "
                       "được một đặc trưng.")),
+    ]
+
+
+def _beyond() -> list[Block]:
+    selu = derive.get("selu-constants")
+    alpha, lam = (float(selu.named(name).rhs) for name in ("alpha-value", "lambda-value"))
+    factor = float(derive.get("truncated-normal").named("std-factor-value").rhs)
+    return [
+        Heading(Text("Appendix: beyond the three rules", "Phụ lục: ngoài ba quy tắc")),
+        Paragraph(Text(
+            f"Frameworks hard-code constants that come from the same kind of integral: the factor "
+            f"{_m(factor)} by which a normal cut at $\\pm 2$ shrinks the standard deviation, and SELU's "
+            f"$\\alpha = {alpha:.10f}$ and $\\lambda = {lam:.10f}$, solved by sympy from the two conditions "
+            "that a standard-normal input keeps mean 0 and variance 1 (initproof derive selu-constants).",
+            f"Các framework dùng những hằng số đến từ cùng loại tích phân: hệ số {_m(factor)} mà phân "
+            f"phối chuẩn bị cắt tại $\\pm 2$ làm giảm độ lệch chuẩn, và $\\alpha = {alpha:.10f}$, "
+            f"$\\lambda = {lam:.10f}$ của SELU, được sympy giải từ hai điều kiện để đầu vào chuẩn tắc giữ "
+            "kỳ vọng 0 và phương sai 1 (initproof derive selu-constants).")),
+        DerivationBlock("truncated-normal"),
     ]
