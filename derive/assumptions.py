@@ -65,8 +65,8 @@ def zero_bias(bias: sp.Symbol) -> Assumption:
     )
 
 
-def linear_regime(activation: sp.Symbol, polynomial: sp.Expr, name: str) -> Assumption:
-    """The activation ``activation`` acts as its first-order Maclaurin polynomial."""
+def linear_regime(activation: sp.Expr, polynomial: sp.Expr, name: str) -> Assumption:
+    """``activation`` (e.g. ``tanh(z_l)``) acts as its first-order Maclaurin ``polynomial``."""
     return Assumption(
         f"linear-regime-{name}",
         Text(
@@ -82,18 +82,10 @@ def described(identifier: str, en: str, vi: str) -> Assumption:
     return Assumption(identifier, Text(en, vi))
 
 
-INDEPENDENT_XY = described(
-    "independent", "$X$ and $Y$ are independent", "$X$ và $Y$ độc lập"
-)
 GAUSSIAN_PREACTIVATION = described(
     "gaussian-preactivation",
     "pre-activations are Gaussian, $z \\sim N(0, q)$ (wide layers, central limit theorem)",
     "tiền kích hoạt có phân phối chuẩn, $z \\sim N(0, q)$ (lớp rộng, định lý giới hạn trung tâm)",
-)
-SYMMETRIC_PREACTIVATION = described(
-    "symmetric-preactivation",
-    "the pre-activation is symmetric about 0 with zero mean",
-    "tiền kích hoạt đối xứng quanh 0 và có kỳ vọng bằng 0",
 )
 VARIANCE_PRESERVED = described(
     "variance-preserved",

@@ -22,7 +22,6 @@ from .registry import get
 from .symbols import n, z
 from .text import Text
 
-VERDICTS = ("correct", "rounding", "wrong")
 x = sp.Symbol("x", real=True)
 
 

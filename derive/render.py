@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from .derivation import Derivation
-from .steps import Proof, Requirement, Step  # noqa: F401  (Proof re-exported)
+from .steps import Requirement, Step
 from .text import Text
 
 HEADINGS = {
@@ -183,6 +183,6 @@ def _result(result) -> dict:
 FORMATS = {"text": text, "markdown": markdown, "latex": latex}
 """Renderers by ``--format`` name."""
 
-__all__ = ["FORMATS", "Proof", "as_dict", "latex", "latex_align", "latex_display", "latex_document",
+__all__ = ["FORMATS", "as_dict", "latex", "latex_align", "latex_display", "latex_document",
            "markdown",
            "plain", "tex_escape", "text"]

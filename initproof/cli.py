@@ -181,7 +181,6 @@ class Progress:
 
     def __init__(self, unit: str) -> None:
         self.unit, self.start = unit, time.monotonic()
-        self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
         if not sys.stderr.isatty() or time.monotonic() - self.start < 1.0:

@@ -10,7 +10,7 @@ verdict says whether the measured forward and backward variances stay within
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,7 +78,7 @@ def _spread(values: np.ndarray) -> float:
 
 def run_rule(check: NetworkCheck, seed: int, factor: float = 2.0, settings: Settings | None = None) -> RuleReport:
     """Simulate ``check`` with ``seed`` and judge the rule."""
-    settings = Settings(**{**(settings or Settings()).__dict__, "comparisons": check.comparisons})
+    settings = replace(settings or Settings(), comparisons=check.comparisons)
     outcome = check.run(np.random.default_rng(np.random.SeedSequence(seed)), settings)
     return judge(check, outcome, factor)
 

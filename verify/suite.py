@@ -8,6 +8,7 @@ is informative at the default settings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -384,7 +385,7 @@ def checks(identifiers: Iterable[str] | None = None) -> list:
 def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, int], None] | None = None):
     """Run ``selected`` with one seed; Bonferroni over all their comparisons."""
     total = sum(check.comparisons for check in selected) or 1
-    settings = Settings(**{**settings.__dict__, "comparisons": total})
+    settings = replace(settings, comparisons=total)
     streams = np.random.SeedSequence(seed).spawn(len(selected))
     outcomes = []
     for k, (check, stream) in enumerate(zip(selected, streams, strict=True)):

@@ -60,7 +60,7 @@ def activation(name: str, phi: sp.Expr) -> Assumption:
 def linearised(name: str, phi: sp.Expr, series_id: str) -> Assumption:
     """``phi(z_l)`` replaced by its linear Maclaurin polynomial from ``series_id``."""
     polynomial = get(series_id).named("linear").rhs.removeO().subs(sp.Symbol("z", real=True), z_l)
-    return Assumption(f"linear-regime-{name}", linear_regime(a, polynomial, name).text, ((phi, polynomial),))
+    return linear_regime(phi, polynomial, name)
 
 
 def layer_model(definitions: dict[sp.Expr, sp.Expr] | None = None, **kwargs) -> Model:

@@ -11,7 +11,6 @@ from derive.text import Text
 @dataclass(frozen=True)
 class Heading:
     text: Text
-    level: int = 1
 
 
 @dataclass(frozen=True)
