@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from derive.activations import CATALOGUE
+from derive.activations import named
 from verify.estimate import CHUNK, block_statistics
 from verify.network import gaussian_weights, simulate
 from verify.numeric import activation_pair
@@ -46,7 +46,7 @@ def sampling(samples: int, repeat: int) -> tuple[float, float]:
 
 
 def networks(width: int, batch: int, depth: int, replicates: int, repeat: int, dtype) -> tuple[float, float]:
-    phi, dphi = activation_pair(CATALOGUE["relu"])
+    phi, dphi = activation_pair(named("relu"))
     flops = replicates * depth * 2 * (2 * batch * width * width)
     a = np.ones((batch, width), dtype)
     w = np.ones((width, width), dtype)

@@ -2,10 +2,14 @@
 
 Derivatives come from :func:`sympy.diff`; the verification layer turns both
 into numpy functions with :func:`sympy.lambdify`. A user expression over ``z``
-is parsed safely by :func:`activation`.
+is parsed safely by :func:`activation`. Kinked activations are written as
+``Piecewise`` (or ``Max``), so expectations split at the kink.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
 
 import sympy as sp
 
@@ -13,29 +17,60 @@ from .functions import sigmoid
 from .parse import ParseError, parse_expression
 from .symbols import z
 
-CATALOGUE: dict[str, sp.Expr] = {
-    "linear": z,
-    "relu": sp.Max(0, z),
-    "tanh": sp.tanh(z),
-    "sigmoid": sigmoid(z),
-    "leaky_relu": sp.Max(sp.Rational(1, 100) * z, z),
-    "elu": sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True)),
-    "gelu": z * (1 + sp.erf(z / sp.sqrt(2))) / 2,
-    "silu": z * sigmoid(z),
-    "softplus": sp.log(1 + sp.exp(z)),
+LEAKY_SLOPE = sp.Rational(1, 100)
+"""Default negative slope of leaky ReLU (PyTorch's and Keras' default)."""
+
+
+def leaky_relu(slope: sp.Expr = LEAKY_SLOPE) -> sp.Expr:
+    """:math:`z` for :math:`z > 0`, ``slope`` :math:`\\cdot z` otherwise."""
+    return sp.Piecewise((z, z > 0), (slope * z, True))
+
+
+def elu(alpha: sp.Expr = sp.S.One) -> sp.Expr:
+    """:math:`z` for :math:`z > 0`, :math:`\\alpha(e^z - 1)` otherwise."""
+    return sp.Piecewise((z, z > 0), (alpha * (sp.exp(z) - 1), True))
+
+
+def selu() -> sp.Expr:
+    """:math:`\\lambda\\,\\mathrm{elu}_\\alpha(z)` with the constants of the ``selu-constants``
+    derivation (evaluated to 16 digits)."""
+    from .registry import get
+
+    constants = get("selu-constants")
+    return constants.named("lambda-value").rhs * elu(constants.named("alpha-value").rhs)
+
+
+_CATALOGUE: dict[str, Callable[[], sp.Expr]] = {
+    "linear": lambda: z,
+    "relu": lambda: sp.Max(0, z),
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "selu": selu,
+    "gelu": lambda: z * (1 + sp.erf(z / sp.sqrt(2))) / 2,
+    "silu": lambda: z * sigmoid(z),
+    "softplus": lambda: sp.log(1 + sp.exp(z)),
+    "tanh": lambda: sp.tanh(z),
+    "sigmoid": lambda: sigmoid(z),
 }
+NAMES = tuple(_CATALOGUE)
 """Named activations (leaky ReLU with slope 0.01, ELU with alpha = 1, GELU in its erf form)."""
+
+
+@cache
+def named(name: str) -> sp.Expr:
+    """The catalogue activation ``name``."""
+    return _CATALOGUE[name]()
 
 
 def activation(name_or_expression: str) -> sp.Expr:
     """A catalogue activation by name, or a safely parsed expression over ``z``."""
-    if name_or_expression in CATALOGUE:
-        return CATALOGUE[name_or_expression]
+    if name_or_expression in _CATALOGUE:
+        return named(name_or_expression)
     try:
         expr = parse_expression(name_or_expression, {"z": z})
     except ParseError as error:
         raise ParseError(f"activation {name_or_expression!r}: {error} "
-                         f"(or a name: {', '.join(CATALOGUE)})") from None
+                         f"(or a name: {', '.join(NAMES)})") from None
     if z not in expr.free_symbols:
         raise ParseError(f"activation {name_or_expression!r} does not depend on z")
     return expr

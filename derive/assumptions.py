@@ -92,3 +92,5 @@ VARIANCE_PRESERVED = described(
     "the goal: every layer has the same variance, $\\operatorname{Var}(z_{l+1}) = \\operatorname{Var}(z_l)$",
     "mục tiêu: phương sai như nhau ở mọi lớp, $\\operatorname{Var}(z_{l+1}) = \\operatorname{Var}(z_l)$",
 )
+STANDARD_NORMAL = described("standard-normal", "$\\xi \\sim N(0, 1)$ with density $\\varphi$",
+                            "$\\xi \\sim N(0, 1)$ với mật độ $\\varphi$")

@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Callable
 from functools import cache
 
+from . import cache as proofs
 from .derivation import Derivation
 
 _BUILDERS: dict[str, Callable[[], Derivation]] = {}
@@ -46,15 +47,19 @@ def ids() -> list[str]:
 
 @cache
 def get(identifier: str, **options: int) -> Derivation:
-    """The built (and therefore checked) derivation ``identifier``.
+    """The built (and therefore checked) derivation ``identifier``, from the cache of
+    checked derivations (:mod:`derive.cache`) when the sources have not changed since.
 
     ``options`` are passed to its builder, e.g. ``get("maclaurin-tanh", order=9)``.
     """
     _load()
     if identifier not in _BUILDERS:
         raise UnknownDerivation(identifier)
-    derivation = _BUILDERS[identifier](**options)
-    assert derivation.id == identifier, (derivation.id, identifier)
+    derivation = proofs.load(identifier, options)
+    if derivation is None:
+        derivation = _BUILDERS[identifier](**options)
+        assert derivation.id == identifier, (derivation.id, identifier)
+        proofs.store(derivation, options)
     return derivation
 
 

@@ -11,6 +11,9 @@ and Vietnamese, the assumptions it relies on, and the earlier relations
 * :class:`Solution`: ``unknown = value`` has the same solutions as a premise;
 * :class:`Bound`: ``Product(f(z_l), (l, 1, L)) <= M^L`` for a non-negative ``f``
   whose supremum over the reals is ``M``;
+* :class:`Quadrature`: ``lhs = rhs`` to within a stated absolute error once every
+  expectation of a function of a variable with a known distribution is computed by
+  numerical quadrature (for integrals sympy cannot do in closed form);
 * :class:`Requirement`: a condition imposed by the derivation (a goal, not a fact).
 
 :func:`check` is registered per kind; adding a kind never touches the others.
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache, singledispatch
 
+import mpmath
 import sympy as sp
 from sympy import stats
 from sympy.calculus.util import maximum, minimum
@@ -96,6 +100,13 @@ class Bound(Step):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Quadrature(Step):
+    """``|lhs - rhs| <= bound`` with expectations computed by adaptive quadrature."""
+
+    bound: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class Requirement(Step):
     """A condition the derivation imposes (the goal it solves for)."""
 
@@ -116,15 +127,18 @@ class Model:
     distributions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
     definitions: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
 
-    def evaluate(self, expr: sp.Expr, step: Step) -> sp.Expr:
-        """``expr`` with the step's facts and assumptions and the model's definitions
-        applied, and moments, integrals, derivatives and sums evaluated."""
-        subs = [pair for assumption in step.given for pair in assumption.subs]
-        definitions = dict(self.definitions)
+    def substitute(self, expr: sp.Expr, step: Step) -> sp.Expr:
+        """``expr`` with the step's facts and assumptions and the model's definitions applied."""
         for fact in step.facts:
             expr = expr.xreplace({fact.lhs: fact.rhs})
-        expr = expr.xreplace(definitions).subs(subs)
-        expr = self._by_distribution(expr)
+        return expr.xreplace(dict(self.definitions)).subs(_substitutions(step))
+
+    def evaluate(self, expr: sp.Expr, step: Step) -> sp.Expr:
+        """``expr`` substituted (:meth:`substitute`), with moments, integrals, derivatives
+        and sums evaluated."""
+        subs = _substitutions(step)
+        definitions = dict(self.definitions)
+        expr = self._by_distribution(self.substitute(expr, step))
         expr = reduce_moments(expr, self.random).subs(subs).xreplace(definitions)
         return unfold(expr).doit(conds="none")
 
@@ -140,6 +154,39 @@ class Model:
             return distribution_moment(node, known)
 
         return expr.replace(lambda e: isinstance(e, (Mean, Var)), rewrite)
+
+    def quadrature(self, expr: sp.Expr, digits: int = 30) -> tuple[sp.Float, float]:
+        """``expr`` as a number, each expectation of a distributed variable computed by
+        mpmath's adaptive quadrature, split at 0 where kinks sit; returns the value and
+        the sum of the quadrature error estimates."""
+        errors = []
+
+        def integrate(node: sp.Expr) -> sp.Expr:
+            (symbol, variable), = [(s, v) for s, v in self.distributions.items()
+                                   if s in node.args[0].free_symbols]
+            density = stats.density(variable)(symbol)
+            support = stats.pspace(variable).domain.set
+            integrand = sp.lambdify(symbol, unfold(node.args[0]) * density, "mpmath")
+            with mpmath.workdps(digits):
+                result, error = mpmath.quad(integrand, _cut_at_zero(support), error=True)
+            errors.append(float(error))
+            return sp.Float(result, digits)
+
+        with mpmath.workdps(digits):
+            expr = expr.replace(lambda e: isinstance(e, Mean) and e.args[0].free_symbols & set(self.distributions),
+                                integrate)
+            return sp.N(expr, digits), sum(errors)
+
+
+def _substitutions(step: Step) -> list[tuple[sp.Expr, sp.Expr]]:
+    return [pair for assumption in step.given for pair in assumption.subs]
+
+
+def _cut_at_zero(support: sp.Interval) -> list:
+    """The ends of ``support`` as mpmath numbers, with 0 inserted when it is inside."""
+    ends = [mpmath.mpf(sp.N(support.inf)) if support.inf.is_finite else -mpmath.inf,
+            mpmath.mpf(sp.N(support.sup)) if support.sup.is_finite else mpmath.inf]
+    return [ends[0], 0, ends[1]] if ends[0] < 0 < ends[1] else ends
 
 
 @cache
@@ -183,6 +230,8 @@ def check(step: Step, model: Model) -> Proof:
 
 @check.register
 def _(step: Identity, model: Model) -> Proof:
+    if model.substitute(step.lhs - step.rhs, step) == 0:
+        return Proof.SYMBOLIC
     difference = model.evaluate(step.lhs - step.rhs, step)
     if difference.is_number and difference.is_Float:
         scale = abs(sp.N(model.evaluate(step.rhs, step), 30))
@@ -208,7 +257,7 @@ def _(step: Expansion, model: Model) -> Proof:
 def _(step: Solution, model: Model) -> Proof:
     wanted = _solutions(step.relation, step.unknown)
     found = _solutions(step.premise, step.unknown)
-    if wanted != found:
+    if wanted != found and not _same_numbers(wanted, found):
         raise StepFailed(f"{step.premise} gives {step.unknown} in {sorted(found, key=str)}, "
                          f"not {sorted(wanted, key=str)}")
     return Proof.SYMBOLIC
@@ -230,8 +279,31 @@ def _(step: Bound, model: Model) -> Proof:
 
 
 @check.register
+def _(step: Quadrature, model: Model) -> Proof:
+    difference, error = model.quadrature(model.substitute(step.lhs - step.rhs, step))
+    if not difference.is_number:
+        raise StepFailed(f"quadrature leaves {sp.sstr(difference)} unevaluated")
+    if error > step.bound / 10:
+        raise StepFailed(f"the quadrature error estimate {error:.1e} is not below {step.bound / 10:.0e}")
+    if abs(difference) > step.bound:
+        raise StepFailed(f"the two sides differ by {sp.N(difference, 6)}, more than {step.bound:.0e}")
+    return Proof.NUMERIC
+
+
+@check.register
 def _(step: Requirement, model: Model) -> Proof:
     return Proof.GIVEN
+
+
+def _same_numbers(wanted: set[sp.Expr], found: set[sp.Expr]) -> bool:
+    """Whether two single solutions with floating-point coefficients agree to 1e-12 relative."""
+    if len(wanted) != 1 or len(found) != 1:
+        return False
+    (first,), (second,) = wanted, found
+    if not (first.has(sp.Float) or second.has(sp.Float)):
+        return False
+    ratio = sp.simplify(first / second)
+    return bool(ratio.is_number and abs(ratio - 1) <= 1e-12)
 
 
 def _solutions(relation: sp.Eq, unknown: sp.Expr) -> set[sp.Expr]:

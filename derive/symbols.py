@@ -33,3 +33,5 @@ sigma = sp.Symbol("sigma", positive=True)
 """Standard deviation of a Gaussian."""
 mu = sp.Symbol("mu", real=True)
 """Mean of a Gaussian."""
+xi = sp.Symbol("xi", real=True)
+"""A standard-normal variable, :math:`\\xi \\sim N(0, 1)`."""

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import derive
 from derive import render
+from derive.activations import NAMES
+from derive.library.gains import for_activation
 from derive.audit import audit
 from derive.parse import ParseError
 from derive.registry import options
 from derive.text import LANGUAGES
 from verify import report, suite
+from verify.frameworks import compare
 from verify.checks import Settings
 from verify.rule import rule_check, run_rule
 
@@ -54,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the text")
     show.add_argument("--json", action="store_true", help="print JSON instead of --format")
     show.add_argument("--order", type=int, help="series order, for the maclaurin-* derivations")
+    gain = commands.add_parser("gain", help="derive the exact weight variance for any activation",
+                               description="The exact forward and backward rules for a catalogue activation "
+                                           "or an expression over z, e.g. 'z*erf(z)'.")
+    gain.add_argument("activation", metavar="ACT", help=f"one of {', '.join(NAMES)}, or an expression over z")
+    gain.add_argument("--format", choices=tuple(render.FORMATS), default="text", help="output format")
+    gain.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the text")
+    gain.add_argument("--json", action="store_true", help="print JSON instead of --format")
+    frameworks = commands.add_parser("frameworks", help="compare PyTorch and Keras initialisers with the exact rules")
+    frameworks.add_argument("--activation", action="append", metavar="ACT",
+                            help="activation (repeatable; a name or an expression over z; default: all names)")
+    frameworks.add_argument("--json", action="store_true", help="print a JSON list")
     _verify_parser(commands)
     audit = commands.add_parser("audit-notes", help="check the course notes' numeric claims")
     audit.add_argument("--json", action="store_true", help="print a JSON list")
@@ -140,6 +154,30 @@ def _derive(args: argparse.Namespace) -> str:
     return render.FORMATS[args.format](derivation, args.lang).rstrip("\n")
 
 
+def _gain(args: argparse.Namespace) -> str:
+    derivation = _exact_gain(args.activation)
+    if args.json:
+        return json.dumps(render.as_dict(derivation, args.lang), ensure_ascii=False, indent=2)
+    return render.FORMATS[args.format](derivation, args.lang).rstrip("\n")
+
+
+def _exact_gain(text: str) -> derive.Derivation:
+    try:
+        return for_activation(text)
+    except ParseError as error:
+        raise UsageError(str(error)) from None
+
+
+def _frameworks(args: argparse.Namespace) -> str:
+    rows = []
+    for text in args.activation or NAMES:
+        _exact_gain(text)
+        rows += compare(text)
+    if args.json:
+        return json.dumps([row.as_dict() for row in rows], indent=2)
+    return report.frameworks_table(rows)
+
+
 def _verify(args: argparse.Namespace) -> tuple[str, int]:
     settings = Settings(samples=args.samples, precision=args.precision, alpha=args.alpha,
                         network_precision=args.network_precision)
@@ -213,16 +251,15 @@ def _audit(args: argparse.Namespace) -> tuple[str, int]:
     status = 1 if any(g["verdict"] == "wrong" for g in grades) else 0
     if args.json:
         return json.dumps(grades, ensure_ascii=False, indent=2), status
-    columns = ("claim", "stated", "computed", "verdict", "where")
-    widths = {c: max(len(c), *(len(g[c]) for g in grades)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
-    lines += ["  ".join(g[c].ljust(widths[c]) for c in columns).rstrip() for g in grades]
+    header = ("claim", "stated", "computed", "verdict", "where")
+    lines = report.columns(header, [tuple(g[c] for c in header) for g in grades])
     wrong = sum(g["verdict"] == "wrong" for g in grades)
     lines += ["", f"{len(grades) - wrong} correct or rounding, {wrong} wrong"]
     return "\n".join(lines), status
 
 
-COMMANDS = {"list": _list, "derive": _derive, "verify": _verify, "handout": _handout, "audit-notes": _audit}
+COMMANDS = {"list": _list, "derive": _derive, "gain": _gain, "frameworks": _frameworks, "verify": _verify,
+            "handout": _handout, "audit-notes": _audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -79,3 +79,43 @@ def test_python_dash_m_and_no_traceback() -> None:
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.startswith("initproof: error: unknown")
+
+
+def test_gain_of_a_catalogue_activation_lists_every_part(capsys) -> None:
+    status, out, _ = run(capsys, "gain", "leaky_relu", "--json")
+    data = json.loads(out)
+    names = [r["name"] for r in data["results"]]
+    assert status == 0 and data["id"] == "exact-gain-leaky_relu"
+    assert {"forward", "backward", "forward-default", "backward-default", "forward-gain"} <= set(names)
+    assert data["result"]["rhs"] == "2/(n*(a**2 + 1))"
+
+
+def test_gain_of_a_user_expression_evaluates_to_its_value(capsys) -> None:
+    import sympy as sp
+    status, out, _ = run(capsys, "gain", "z*tanh(z)", "--json")
+    rhs = sp.sympify(json.loads(out)["result"]["rhs"])
+    assert status == 0 and rhs.free_symbols == {sp.Symbol("n")}
+    assert float(rhs * sp.Symbol("n")) > 0
+
+
+@pytest.mark.parametrize(("argv", "status", "message"), [
+    (["gain", "__import__('os')"], 2, "function '__import__' is not allowed"),
+    (["gain", "z.real"], 2, "not allowed"),
+    (["gain", "exp(z**2)"], 1, "is not finite"),
+    (["frameworks", "--activation", "lambda: 0"], 2, "not allowed"),
+])
+def test_gain_and_frameworks_errors(capsys, argv: list[str], status: int, message: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == status and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_frameworks_json_and_table(capsys) -> None:
+    status, out, _ = run(capsys, "frameworks", "--activation", "tanh", "--json")
+    rows = json.loads(out)
+    assert status == 0
+    assert {r["framework"] for r in rows} == {"PyTorch", "Keras", "initproof"}
+    assert all({"n_var", "ratio", "forward", "backward", "source"} <= set(r) for r in rows)
+    torch = next(r for r in rows if r["initializer"].startswith("kaiming_normal_"))
+    assert torch["n_var"] == pytest.approx(25 / 9) and "calculate_gain('tanh')" in torch["note"]
+    status, out, _ = run(capsys, "frameworks", "--activation", "relu")
+    assert status == 0 and "nn.Linear default" in out and "0.167" in out

@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 import derive
-from derive.activations import CATALOGUE
+from derive.activations import named
 from derive.symbols import z
 from derive.text import Text
 from verify import suite
@@ -52,7 +52,7 @@ def test_passing_intervals_are_informative(outcomes) -> None:
 
 def test_relu_with_one_over_n_claimed_to_preserve_fails() -> None:
     wrong = NetworkCheck(
-        "he-relu", Text("ReLU 1/n preserves", "ReLU 1/n preserves"), CATALOGUE["relu"], 1.0, 256, 6, preserved=True
+        "he-relu", Text("ReLU 1/n preserves", "ReLU 1/n preserves"), named("relu"), 1.0, 256, 6, preserves=("forward", "backward")
     )
     assert not run_one(wrong).passed
 
@@ -66,9 +66,9 @@ def test_uniform_variance_r2_over_2_fails() -> None:
 
 
 def test_sigmoid_linearised_with_slope_one_half_fails() -> None:
-    wrong = suite.series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"], sp.S.Half + z / 2)
+    wrong = suite.series_check("maclaurin-sigmoid", named("sigmoid"), sp.S.Half + z / 2)
     assert not run_one(wrong).passed
-    right = suite.series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"], sp.S.Half + z / 4)
+    right = suite.series_check("maclaurin-sigmoid", named("sigmoid"), sp.S.Half + z / 4)
     assert run_one(right).passed
 
 
@@ -89,11 +89,11 @@ def test_recursion_prediction_of_tanh_against_a_preservation_claim_fails() -> No
     wrong = NetworkCheck(
         "xavier-tanh",
         Text("tanh 1/n preserves exactly", "tanh 1/n preserves exactly"),
-        CATALOGUE["tanh"],
+        named("tanh"),
         1.0,
         256,
         8,
-        preserved=True,
+        preserves=("forward", "backward"),
     )
     assert not run_one(wrong).passed
 
@@ -152,24 +152,24 @@ def test_same_seed_same_json_different_seed_different(capsys) -> None:
 
 
 def test_gaussian_expectations_by_quadrature() -> None:
-    relu, _ = activation_pair(CATALOGUE["relu"])
+    relu, _ = activation_pair(named("relu"))
     assert gaussian_expectation(lambda u: relu(u) ** 2, 2.5) == pytest.approx(1.25, rel=1e-10)
     assert gaussian_expectation(lambda u: u**4, 0.7) == pytest.approx(3 * 0.49, rel=1e-10)
 
 
 def test_recursion_closed_forms() -> None:
-    relu = activation_pair(CATALOGUE["relu"])
+    relu = activation_pair(named("relu"))
     forward, backward = predict(*relu, gain=1.0, depth=5)
     assert forward == pytest.approx([1, 0.5, 0.25, 0.125, 0.0625])
     assert backward == pytest.approx([1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2])
-    linear = activation_pair(CATALOGUE["linear"])
+    linear = activation_pair(named("linear"))
     forward, backward = predict(*linear, gain=1.5, depth=3, bias_var=0.1)
     assert forward == pytest.approx([1.6, 1.5 * 1.6 + 0.1, 1.5 * 2.5 + 0.1])
     assert backward == pytest.approx([1.5**3, 1.5**2, 1.5])
 
 
 def test_tanh_recursion_decays_and_the_cubic_term_predicts_it() -> None:
-    tanh = activation_pair(CATALOGUE["tanh"])
+    tanh = activation_pair(named("tanh"))
     forward, _ = predict(*tanh, gain=1.0, depth=3, q0=0.01)
     # E[tanh(z)^2] = q - 2 q^2 + O(q^3) for z ~ N(0, q), from tanh z = z - z^3/3 + ...
     assert forward[1] == pytest.approx(0.01 - 2e-4, rel=1e-3)
@@ -177,7 +177,7 @@ def test_tanh_recursion_decays_and_the_cubic_term_predicts_it() -> None:
 
 
 def test_sigmoid_with_16_over_n_settles_far_from_one() -> None:
-    sigmoid = activation_pair(CATALOGUE["sigmoid"])
+    sigmoid = activation_pair(named("sigmoid"))
     forward, backward = predict(*sigmoid, gain=16.0, depth=30)
     fixed = forward[-1]
     assert abs(forward[-2] - fixed) < 1e-6 and 5 < fixed < 7
@@ -185,9 +185,9 @@ def test_sigmoid_with_16_over_n_settles_far_from_one() -> None:
 
 
 def test_constant_weights_make_all_units_equal_random_weights_do_not() -> None:
-    assert suite.symmetry_spread(CATALOGUE["sigmoid"], 0.1) <= 1e-12
-    assert suite.symmetry_spread(CATALOGUE["tanh"], 0.0) == 0.0
-    phi, dphi = activation_pair(CATALOGUE["tanh"])
+    assert suite.symmetry_spread(named("sigmoid"), 0.1) <= 1e-12
+    assert suite.symmetry_spread(named("tanh"), 0.0) == 0.0
+    phi, dphi = activation_pair(named("tanh"))
     measured = simulate(phi, dphi, gaussian_weights(1 / 64), 64, 3, 1, np.random.default_rng(0))
     assert measured.spread.min() > 0.1
 

@@ -13,7 +13,7 @@ from derive.text import Text
 from .estimate import Draw, Estimate, block_statistics, interval
 from .network import Weights, gaussian_weights, simulate
 from .numeric import activation_pair
-from .recursion import predict
+from .recursion import gaussian_expectation, predict
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,14 @@ class ExactCheck:
 class NetworkCheck:
     """Per-layer forward and backward variances of simulated networks against predictions.
 
-    ``preserved=True`` holds every layer against the first layer's predicted
-    variance (the claim of a variance-preserving rule); otherwise against the
-    exact recursion of :mod:`verify.recursion`. ``gain`` is ``n Var(w)``.
+    A direction named in ``preserves`` (``"forward"``, ``"backward"``) is held at
+    every layer against one value: the first layer's predicted variance forward,
+    the top layer's backward (the claim of a variance-preserving rule); other
+    directions against the exact recursion of :mod:`verify.recursion`. ``gain``
+    is ``n Var(w)``; inputs have variance ``input_var``. ``unit_slopes`` runs the
+    backward pass through fresh unit-variance pre-activations (the mean-field
+    model of a backward rule derived at ``q = 1``). The outcome's summary is the last
+    layer's forward variance, or, for a backward claim, the gradient that reached layer 1.
     """
 
     id: str
@@ -111,8 +116,10 @@ class NetworkCheck:
     depth: int = 10
     replicates: int = 64
     bias_var: float = 0.0
-    preserved: bool = False
+    preserves: tuple[str, ...] = ()
     weights: Weights | None = None
+    input_var: float = 1.0
+    unit_slopes: bool = False
 
     @property
     def comparisons(self) -> int:
@@ -120,16 +127,21 @@ class NetworkCheck:
 
     def predictions(self) -> tuple[np.ndarray, np.ndarray]:
         phi, dphi = activation_pair(self.activation)
-        forward, backward = predict(phi, dphi, self.gain, self.depth, bias_var=self.bias_var)
-        if self.preserved:
-            return np.full(self.depth, forward[0]), np.full(self.depth, backward[-1])
+        forward, backward = predict(phi, dphi, self.gain, self.depth, self.input_var, self.bias_var)
+        if self.unit_slopes:
+            factor = self.gain * gaussian_expectation(lambda u: dphi(u) ** 2, 1.0)
+            backward = factor ** np.arange(self.depth, 0, -1, dtype=float)
+        if "forward" in self.preserves:
+            forward = np.full(self.depth, forward[0])
+        if "backward" in self.preserves:
+            backward = np.full(self.depth, backward[-1])
         return forward, backward
 
     def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
         phi, dphi = activation_pair(self.activation)
         weights = self.weights or gaussian_weights(self.gain / self.width)
         measured = simulate(phi, dphi, weights, self.width, self.depth, self.replicates, rng,
-                            batch=64, bias_var=self.bias_var)
+                            batch=64, q0=self.input_var, bias_var=self.bias_var, unit_slopes=self.unit_slopes)
         forward, backward = self.predictions()
         layers, passed = [], True
         for layer in range(self.depth):
@@ -145,5 +157,9 @@ class NetworkCheck:
                         f"ci_{direction}": list(estimate.ci), f"agrees_{direction}": agrees,
                         f"precise_{direction}": precise}
             layers.append(row)
-        last = interval(measured.forward[:, -1], settings.alpha, settings.comparisons, measured.values)
-        return Outcome(self.id, self.claim, float(forward[-1]), last, bool(passed), layers)
+        if self.preserves == ("backward",):
+            shown, values = float(backward[0]), measured.backward[:, 0]
+        else:
+            shown, values = float(forward[-1]), measured.forward[:, -1]
+        summary = interval(values, settings.alpha, settings.comparisons, measured.values)
+        return Outcome(self.id, self.claim, shown, summary, bool(passed), layers)

@@ -34,6 +34,11 @@ def gaussian_weights(variance: float) -> Weights:
     return Weights(lambda rng, shape, dtype: rng.standard_normal(shape, dtype=dtype), float(np.sqrt(variance)))
 
 
+def uniform_weights(bound: float) -> Weights:
+    """Weights drawn from ``U(-bound, bound)``."""
+    return Weights(lambda rng, shape, dtype: rng.uniform(-1.0, 1.0, shape).astype(dtype, copy=False), float(bound))
+
+
 def constant_weights(value: float) -> Weights:
     """Every weight equal to ``value`` (zero or constant initialisation)."""
     return Weights(lambda rng, shape, dtype: np.ones(shape, dtype=dtype), float(value))
@@ -55,7 +60,7 @@ class Measurement:
 
 def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth: int,
              replicates: int, rng: np.random.Generator, batch: int = 128, q0: float = 1.0,
-             bias_var: float = 0.0, dtype: type = np.float64) -> Measurement:
+             bias_var: float = 0.0, dtype: type = np.float64, unit_slopes: bool = False) -> Measurement:
     """Run ``replicates`` independent networks of ``depth`` square layers of ``width`` units."""
     forward = np.empty((replicates, depth))
     backward = np.empty((replicates, depth))
@@ -72,7 +77,7 @@ def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth:
             forward[k, layer] = np.mean(np.square(z, dtype=np.float64))
             spread[k, layer] = _spread(z)
             layers.append(w)
-            slopes.append(dphi(z))
+            slopes.append(dphi(rng.standard_normal(z.shape, dtype=dtype) if unit_slopes else z))
             a = phi(z).astype(dtype)
         g = rng.standard_normal((batch, width), dtype=dtype)
         for layer in reversed(range(depth)):

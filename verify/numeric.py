@@ -9,17 +9,37 @@ import sympy as sp
 from scipy import special
 
 from derive.activations import derivative
+from derive.functions import sigmoid
 from derive.symbols import z
 
-MODULES = [{"sigmoid": special.expit, "Heaviside": np.heaviside},
+softplus = sp.Function("softplus")
+MODULES = [{"sigmoid": special.expit, "Heaviside": np.heaviside, "softplus": lambda u: np.logaddexp(0.0, u)},
            "scipy", "numpy"]
-"""sigmoid through scipy's overflow-free ``expit``; erf and friends from scipy."""
+"""sigmoid through scipy's overflow-free ``expit``, softplus through ``logaddexp``; erf and friends
+from scipy."""
+_U = sp.Wild("u")
+
+
+def stable(expr: sp.Expr) -> sp.Expr:
+    r"""``expr`` with :math:`\log(1 + e^u)` written as ``softplus(u)`` and :math:`e^u/(1 + e^u)` as
+    ``sigmoid(u)``, forms that do not overflow in floating point."""
+    expr = expr.replace(sp.log(1 + sp.exp(_U)), lambda u: softplus(u))
+    return expr.replace(sp.exp(_U) / (1 + sp.exp(_U)), lambda u: sigmoid(u))
 
 
 def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], np.ndarray]:
-    """``expr`` as a vectorised numpy function of ``variable``."""
-    compiled = sp.lambdify(variable, expr, modules=MODULES)
-    return lambda values: np.broadcast_to(compiled(values), np.shape(values)) * 1.0
+    """``expr`` as a vectorised numpy function of ``variable``, in overflow-free form.
+
+    Branches of a ``Piecewise`` are all evaluated by ``numpy.select``; overflow in a
+    branch that is not selected (``exp(z)`` for large ``z``) is silenced.
+    """
+    compiled = sp.lambdify(variable, stable(expr), modules=MODULES)
+
+    def evaluate(values: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore" if expr.has(sp.Piecewise) else "warn"):
+            return np.broadcast_to(compiled(values), np.shape(values)) * 1.0
+
+    return evaluate
 
 
 def activation_pair(phi: sp.Expr) -> tuple[Callable, Callable]:

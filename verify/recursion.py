@@ -11,8 +11,11 @@ and bias variance :math:`\sigma_b^2`, with Gaussian pre-activations
 and the variance of the gradient with respect to the activations of layer
 ``l - 1`` is :math:`G_{l-1} = m \operatorname{Var}(w)\, E[\phi'(\sqrt{q_l}\,\xi)^2]\, G_l`
 with :math:`G_L = 1`, :math:`\xi \sim N(0, 1)`. The expectations are
-computed by :func:`scipy.integrate.quad` on each half-line (so kinks at 0 are
-handled), to an absolute error of about 1e-12.
+computed on each half-line separately (so kinks at 0 cost no accuracy) by a
+composite 16-point Gauss-Legendre rule on 40 panels of :math:`[0, 12]`; the
+Gaussian tail beyond 12 weighs less than 1e-32. For the catalogue activations
+this agrees with adaptive quadrature (:func:`scipy.integrate.quad`) to 1e-12,
+at one vectorised evaluation of 640 points per half-line.
 """
 
 from __future__ import annotations
@@ -20,21 +23,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import integrate, stats
+from scipy import stats
 
 Function = Callable[[np.ndarray], np.ndarray]
+
+
+def _half_line_rule(order: int = 16, panels: int = 40, end: float = 12.0) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes on ``[0, end]`` and weights that include the standard normal density."""
+    nodes, weights = np.polynomial.legendre.leggauss(order)
+    edges = np.linspace(0.0, end, panels + 1)
+    middle, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
+    points = (middle[:, None] + half[:, None] * nodes).ravel()
+    return points, (half[:, None] * weights).ravel() * stats.norm.pdf(points)
+
+
+_POINTS, _WEIGHTS = _half_line_rule()
 
 
 def gaussian_expectation(f: Function, q: float) -> float:
     r""":math:`E[f(\sqrt{q}\,\xi)]` for :math:`\xi \sim N(0, 1)`."""
     scale = np.sqrt(q)
-
-    def integrand(x: float) -> float:
-        return float(f(np.asarray(scale * x))) * stats.norm.pdf(x)
-
-    left = integrate.quad(integrand, -np.inf, 0, epsabs=1e-13, epsrel=1e-11, limit=200)[0]
-    right = integrate.quad(integrand, 0, np.inf, epsabs=1e-13, epsrel=1e-11, limit=200)[0]
-    return left + right
+    return float(_WEIGHTS @ (f(scale * _POINTS) + f(-scale * _POINTS)))
 
 
 def predict(phi: Function, dphi: Function, gain: float, depth: int, q0: float = 1.0,

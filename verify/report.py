@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .checks import Outcome, Settings
+from .frameworks import DEPTHS, Row
 from .rule import RuleReport
 
 HEADER = ("id", "claim", "expected", "measured", "interval", "verdict")
@@ -12,16 +13,26 @@ def _number(x: float) -> str:
     return f"{x:.5g}"
 
 
-def table(outcomes: list[Outcome], settings: Settings) -> str:
-    """A fixed-width table, one row per check, and a closing summary line."""
-    rows = [HEADER] + [
-        (o.id, o.claim.en if len(o.claim.en) <= 64 else o.claim.en[:61] + "...", _number(o.expected),
-         _number(o.estimate.estimate), f"[{_number(o.estimate.ci[0])}, {_number(o.estimate.ci[1])}]",
-         "pass" if o.passed else "FAIL")
-        for o in outcomes]
-    widths = [max(len(row[k]) for row in rows) for k in range(len(HEADER))]
+def columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """Left-aligned fixed-width columns with a rule under the header."""
+    rows = [header, *rows]
+    widths = [max(len(row[k]) for row in rows) for k in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def table(outcomes: list[Outcome], settings: Settings) -> str:
+    """A fixed-width table, one row per check, and a closing summary line."""
+    lines = columns(HEADER, [
+        (o.id, _short(o.claim.en, 64), _number(o.expected),
+         _number(o.estimate.estimate), f"[{_number(o.estimate.ci[0])}, {_number(o.estimate.ci[1])}]",
+         "pass" if o.passed else "FAIL")
+        for o in outcomes])
     passed = sum(o.passed for o in outcomes)
     lines.append("")
     lines.append(f"{passed} passed, {len(outcomes) - passed} failed "
@@ -63,3 +74,23 @@ def as_dict(outcomes: list[Outcome], seed: int, report: RuleReport | None = None
         data["preserves"] = report.preserves
         data["factor"] = report.factor
     return data
+
+
+FRAMEWORK_HEADER = ("activation", "framework", "initialiser", "n Var(w)", "/ exact", "slope", "q_10", "q_50",
+                    "grad_10", "grad_50")
+
+
+def frameworks_table(rows: list[Row]) -> str:
+    """Framework recipes against the exact rules, with the depth predictions, and the sources."""
+    lines = columns(FRAMEWORK_HEADER, [
+        (r.activation, r.framework, _short(r.initializer + (f" ({r.note})" if r.note else ""), 110), f"{r.n_var:.4g}", f"{r.ratio:.3f}", f"{r.slope:.3f}",
+         *(f"{r.forward[d]:.3g}" for d in DEPTHS), *(f"{r.backward[d]:.3g}" for d in DEPTHS))
+        for r in rows])
+    sources = dict.fromkeys(r.source for r in rows if r.framework != "initproof")
+    return "\n".join(lines + [
+        "",
+        "Square layers (n = m). '/ exact': n Var(w) over the exact forward rule's. 'slope': of the map",
+        "q_l -> q_(l+1) at q = 1 (below 1 the variance is pulled back to the fixed point, above 1 pushed",
+        "away). q_L: forward variance after L layers; grad_L: gradient variance reaching the input",
+        "(output = 1); both from the exact recursion starting at q_1 = 1.",
+        "Sources: " + "; ".join(sources)])

@@ -15,18 +15,20 @@ import sympy as sp
 from sympy import stats as sstats
 
 import derive
-from derive.activations import CATALOGUE
+from derive.activations import NAMES, named
 from derive.moments import Mean, Var
 from derive.steps import distribution_moment
 from derive.symbols import z
 from derive.text import Text
 
 from .checks import ExactCheck, NetworkCheck, SamplingCheck, Settings
-from .network import constant_weights
+from .network import constant_weights, uniform_weights
 from .numeric import activation_pair, function, value
 
 WIDTH = 256
 """Width of the simulated networks (finite-width effects are O(1/width))."""
+NARROW = 128
+"""Width of the many exact-gain networks, each with 64 replicates."""
 
 
 def result(identifier: str, name: str) -> sp.Expr:
@@ -166,7 +168,7 @@ def derivative_check(name: str, derived: sp.Expr, step: float = 1e-4) -> Samplin
     """E over N(0, 1) of a central finite difference of ``name`` against the derived derivative."""
     from .recursion import gaussian_expectation
 
-    f, d = function(CATALOGUE[name]), function(derived)
+    f, d = function(named(name)), function(derived)
     expected = gaussian_expectation(d, 1.0)
     return SamplingCheck(
         "activation-derivatives",
@@ -189,7 +191,7 @@ def _gradient_checks() -> list:
     large = float(g.named("sigmoid-derivative-large-z").rhs)
     stable_form, (variable,), (point,) = g.named("sigmoid-derivative-stable-form").rhs.args
     stable = function(stable_form, variable)
-    sigmoid = CATALOGUE["sigmoid"]
+    sigmoid = named("sigmoid")
     return [
         ExactCheck(
             "gradient-vanishing",
@@ -218,7 +220,7 @@ def _gradient_checks() -> list:
                 "ReLU, Var(w) = 4/n, 5 layers: exploding, as predicted",
                 "ReLU, Var(w) = 4/n, 5 lớp: bùng nổ, đúng như dự đoán",
             ),
-            CATALOGUE["relu"],
+            named("relu"),
             4.0,
             WIDTH,
             5,
@@ -258,7 +260,7 @@ def _rule_checks() -> list:
                 "tanh, Var(w) = 1/n: q_l follows the exact recursion (slow decay)",
                 "tanh, Var(w) = 1/n: q_l theo đúng truy hồi chính xác (giảm chậm)",
             ),
-            CATALOGUE["tanh"],
+            named("tanh"),
             gain("xavier-tanh"),
             WIDTH,
             10,
@@ -270,7 +272,7 @@ def _rule_checks() -> list:
                 "sigmoid, Var(w) = 16/n: q_l settles at the recursion's fixed point",
                 "sigmoid, Var(w) = 16/n: q_l ổn định tại điểm bất động của truy hồi",
             ),
-            CATALOGUE["sigmoid"],
+            named("sigmoid"),
             gain("xavier-sigmoid"),
             WIDTH,
             10,
@@ -282,12 +284,12 @@ def _rule_checks() -> list:
                 "ReLU, Var(w) = 2/n: forward and backward variance preserved",
                 "ReLU, Var(w) = 2/n: phương sai lan truyền xuôi và ngược được giữ nguyên",
             ),
-            CATALOGUE["relu"],
+            named("relu"),
             gain("he-relu"),
             WIDTH,
             10,
             replicates=96,
-            preserved=True,
+            preserves=("forward", "backward"),
         ),
         NetworkCheck(
             "he-relu",
@@ -295,7 +297,7 @@ def _rule_checks() -> list:
                 "ReLU, Var(w) = 1/n: q_l halves each layer, as the recursion predicts",
                 "ReLU, Var(w) = 1/n: q_l giảm một nửa mỗi lớp, đúng như truy hồi dự đoán",
             ),
-            CATALOGUE["relu"],
+            named("relu"),
             gain("he-relu") / 2,
             WIDTH,
             8,
@@ -351,21 +353,91 @@ def _selu_checks() -> list:
     ]
 
 
+def exact_gain_checks(name: str, width: int = NARROW, depth: int = 6) -> list:
+    """The exact forward rule keeps ``q_l = 1`` in a deep network; the exact backward rule keeps the
+    gradient variance in the model it is derived in (pre-activations at ``q = 1``)."""
+    d = derive.get(f"exact-gain-{name}")
+    suffix = "-default" if any(r.name == "forward-default" for r in d.results) else ""
+    forward = width * value(d.named("forward" + suffix).rhs, n=width)
+    backward = width * value(d.named("backward" + suffix).rhs, m=width)
+    return [
+        NetworkCheck(
+            d.id,
+            Text(f"{name}, Var(w) = {forward:.4g}/n: q_l = 1 in every layer",
+                 f"{name}, Var(w) = {forward:.4g}/n: q_l = 1 ở mọi lớp"),
+            named(name), forward, width, depth, replicates=64, preserves=("forward",), input_var=1 / forward,
+        ),
+        NetworkCheck(
+            d.id,
+            Text(f"{name}, Var(w) = {backward:.4g}/m: gradient variance kept (pre-activations at q = 1)",
+                 f"{name}, Var(w) = {backward:.4g}/m: phương sai gradient được giữ (tiền kích hoạt tại q = 1)"),
+            named(name), backward, width, depth, replicates=64, preserves=("backward",),
+            input_var=1 / backward, unit_slopes=True,
+        ),
+    ]
+
+
+def _edge_of_chaos_checks(width: int = NARROW, depth: int = 6) -> list:
+    d = derive.get("tanh-edge-of-chaos")
+    checks = []
+    for label, kept in (("torch", ("forward",)), ("critical-bias", ("forward", "backward"))):
+        weight_times_moment, fixed = d.named(f"fixed-point-{label}").relation.args
+        bias = float(weight_times_moment.as_independent(Mean, as_Add=True)[0])
+        weight = float(d.named(f"chi-{label}").lhs.as_independent(Mean)[0])
+        chi = float(d.named(f"chi-{label}").rhs)
+        checks.append(NetworkCheck(
+            d.id,
+            Text(f"tanh, n Var(w) = {weight:.4g}, Var(b) = {bias:g}: q_l = q* = {float(fixed):.4g}, "
+                 f"gradients x {chi:.4g} per layer",
+                 f"tanh, n Var(w) = {weight:.4g}, Var(b) = {bias:g}: q_l = q* = {float(fixed):.4g}, "
+                 f"gradient x {chi:.4g} mỗi lớp"),
+            named("tanh"), weight, width, depth, replicates=64, bias_var=bias, preserves=kept,
+            input_var=(float(fixed) - bias) / weight,
+        ))
+    return checks
+
+
+def _torch_linear_checks(width: int = WIDTH) -> list:
+    d = derive.get("linear-default-torch")
+    bound = value(d.named("bound").rhs, n=width)
+    factor = float(d.named("relu-factor").rhs)
+    return [
+        SamplingCheck(
+            d.id,
+            Text(f"Var(U(-1/sqrt(n), 1/sqrt(n))) = Var(w) of nn.Linear, n = {width}",
+                 f"Var(U(-1/sqrt(n), 1/sqrt(n))) = Var(w) của nn.Linear, n = {width}"),
+            value(d.named("variance").rhs, n=width),
+            lambda rng, k: rng.uniform(-bound, bound, k),
+            "variance",
+        ),
+        NetworkCheck(
+            d.id,
+            Text(f"ReLU with nn.Linear's default: q_l shrinks by {factor:.4g} per layer",
+                 f"ReLU với mặc định của nn.Linear: q_l giảm {factor:.4g} lần mỗi lớp"),
+            named("relu"), width * value(d.named("variance").rhs, n=width), width, 5, replicates=64,
+            weights=uniform_weights(bound),
+        ),
+    ]
+
+
 BUILDERS: dict[str, Callable[[], list]] = {
     "uniform-moments": _uniform_checks,
     "gaussian-moments": _gaussian_checks,
     "product-variance": _product_checks,
     "layer-variance": _layer_checks,
     "maclaurin-tanh": lambda: [
-        series_check("maclaurin-tanh", CATALOGUE["tanh"], result("maclaurin-tanh", "linear").removeO())
+        series_check("maclaurin-tanh", named("tanh"), result("maclaurin-tanh", "linear").removeO())
     ],
     "maclaurin-sigmoid": lambda: [
-        series_check("maclaurin-sigmoid", CATALOGUE["sigmoid"], result("maclaurin-sigmoid", "linear").removeO())
+        series_check("maclaurin-sigmoid", named("sigmoid"), result("maclaurin-sigmoid", "linear").removeO())
     ],
     "activation-derivatives": _derivative_checks,
     "gradient-vanishing": _gradient_checks,
     "truncated-normal": _truncated_checks,
     "selu-constants": _selu_checks,
+    "linear-default-torch": _torch_linear_checks,
+    "tanh-edge-of-chaos": _edge_of_chaos_checks,
+    **{f"exact-gain-{name}": (lambda name=name: exact_gain_checks(name)) for name in NAMES},
 }
 
 

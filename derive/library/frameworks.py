@@ -1,26 +1,25 @@
-"""Constants frameworks hard-code: the truncated-normal factor and SELU's alpha and lambda."""
+"""Constants frameworks hard-code: the truncated-normal factor, SELU's alpha and lambda, and
+the variance of PyTorch's ``nn.Linear`` default."""
 
 from __future__ import annotations
 
 import sympy as sp
 from sympy import stats
 
-from ..assumptions import described
+from ..assumptions import STANDARD_NORMAL, Assumption, described
 from ..derivation import Builder, Derivation
 from ..moments import Mean, Var
-from ..registry import register
+from ..registry import get, register
 from ..steps import Model
-from ..symbols import x
+from ..symbols import n, r, x
+from ..symbols import xi as XI
 from ..text import Text
 
 CUT = 2
 DIGITS = 16
 T = sp.Symbol("T", real=True)
-XI = sp.Symbol("xi", real=True)
 alpha, lam = sp.symbols("alpha lambda", positive=True)
 sigma_t = sp.Symbol("sigma_T", positive=True)
-STANDARD_NORMAL = described("standard-normal", "$\\xi \\sim N(0, 1)$ with density $\\varphi$",
-                            "$\\xi \\sim N(0, 1)$ với mật độ $\\varphi$")
 TRUNCATED = described(
     "truncated-at-two", f"$T$ is $\\xi$ truncated to $[-{CUT}, {CUT}]$ (redrawn outside), as in Keras "
     "and PyTorch's trunc_normal_", f"$T$ là $\\xi$ bị cắt về $[-{CUT}, {CUT}]$ (lấy lại nếu rơi ra "
@@ -103,3 +102,37 @@ def selu_constants() -> Derivation:
     _digits(d, d.last.rhs)
     d.result("lambda-value")
     return d.build(main="alpha")
+
+
+SQRT5 = Assumption(
+    "kaiming-uniform-sqrt5",
+    Text("nn.Linear.reset_parameters calls kaiming_uniform_(weight, a=$\\sqrt{5}$): $U(-r, r)$ with "
+         "$r = \\sqrt{3}\\,g/\\sqrt{n}$ and the leaky-ReLU gain $g^2 = 2/(1 + a^2)$",
+         "nn.Linear.reset_parameters gọi kaiming_uniform_(weight, a=$\\sqrt{5}$): $U(-r, r)$ với "
+         "$r = \\sqrt{3}\\,g/\\sqrt{n}$ và hệ số leaky-ReLU $g^2 = 2/(1 + a^2)$"),
+    ((sp.Symbol("a", positive=True), sp.sqrt(5)),))
+
+
+@register("linear-default-torch")
+def linear_default_torch() -> Derivation:
+    r"""What PyTorch's ``nn.Linear`` default gives: the leaky-ReLU rule at slope :math:`\sqrt 5`,
+    :math:`\operatorname{Var}(w) = 1/(3n)`, i.e. :math:`U(-1/\sqrt n, 1/\sqrt n)`; a sixth of He's
+    :math:`2/n`, so a ReLU network loses a factor 6 of variance per layer."""
+    leaky = get("exact-gain-leaky_relu").named("forward").relation
+    uniform_variance = get("uniform-moments").named("symmetric-variance").rhs
+    d = Builder("linear-default-torch", Text("PyTorch's nn.Linear default initialisation",
+                                             "Khởi tạo mặc định của nn.Linear trong PyTorch"), (SQRT5,))
+    d.step(Var(sp.Symbol("w")), leaky.rhs, "kaiming rule", "kaiming_uniform_ uses the leaky-ReLU rule "
+           "with slope $a$", "kaiming_uniform_ dùng quy tắc leaky-ReLU với độ dốc $a$", using=(leaky,))
+    variance = d.then(sp.simplify(leaky.rhs.subs(SQRT5.subs)), "substitution", "at $a = \\sqrt{5}$",
+                      "tại $a = \\sqrt{5}$", (SQRT5,), (leaky,))
+    rule = d.result("variance").relation
+    d.solve(sp.Eq(uniform_variance, variance), r, "uniform-moments", "$U(-r, r)$ has variance $r^2/3$",
+            "$U(-r, r)$ có phương sai $r^2/3$")
+    d.result("bound")
+    d.step(n * rule.lhs / 2, sp.Rational(1, 6), "ratio",
+           "each ReLU layer multiplies the variance by $n \\operatorname{Var}(w)/2$ (He's half moment)",
+           "mỗi lớp ReLU nhân phương sai với $n \\operatorname{Var}(w)/2$ (moment nửa của He)",
+           using=(rule,))
+    d.result("relu-factor")
+    return d.build(main="variance")

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 import sympy as sp
 
 import derive
+from derive.activations import NAMES
 from derive.audit import audit
+from derive.frameworks import torch_gain
+from derive.moments import Mean
 from derive.text import Text
 from verify import suite
 from verify.checks import Outcome, Settings
+from verify.frameworks import compare, exact_gains
 
 from . import figures
 from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question, Table
@@ -58,7 +62,7 @@ def build(seed: int = 0, settings: Settings | None = None, timings=None) -> Hand
     outcomes = measure("verify", lambda: suite.run(checks, settings or Settings(), seed))
     by_claim = {o.claim.en.split(":")[0]: o for o in outcomes if o.layers}
     blocks = (_motivation(outcomes) + _tools() + _derivations()
-              + _evidence(outcomes, by_claim, seed) + _summary(by_claim) + _beyond())
+              + _evidence(outcomes, by_claim, seed) + _summary(by_claim) + _beyond(outcomes))
     return Handout(TITLE, blocks, outcomes, seed)
 
 
@@ -247,7 +251,7 @@ def _summary(by_claim: dict[str, Outcome]) -> list[Block]:
     ]
 
 
-def _beyond() -> list[Block]:
+def _beyond(outcomes: list[Outcome]) -> list[Block]:
     selu = derive.get("selu-constants")
     alpha, lam = (float(selu.named(name).rhs) for name in ("alpha-value", "lambda-value"))
     factor = float(derive.get("truncated-normal").named("std-factor-value").rhs)
@@ -263,4 +267,97 @@ def _beyond() -> list[Block]:
             f"$\\lambda = {lam:.10f}$ của SELU, được sympy giải từ hai điều kiện để đầu vào chuẩn tắc giữ "
             "kỳ vọng 0 và phương sai 1 (initproof derive selu-constants).")),
         DerivationBlock("truncated-normal"),
+        *_gains(outcomes),
+        *_chaos(),
+        *_frameworks(),
+    ]
+
+
+def _gains(outcomes: list[Outcome]) -> list[Block]:
+    kept = {o.id: o for o in outcomes if o.id.startswith("exact-gain-") and "q_l = 1" in o.claim.en}
+    rows = []
+    for name in NAMES:
+        d = derive.get(f"exact-gain-{name}")
+        forward, backward = exact_gains(name)
+        linear = next((r.rhs for r in d.results if r.name == "linearised"), None)
+        torch, known = torch_gain(name)
+        measured = kept[d.id]
+        rows.append((name, _g(forward), _g(backward), _g(float(n * linear)) if linear is not None else "",
+                     _g(float(torch**2)) if known else "", f"{_g(measured.estimate.estimate)} "
+                     f"[{_g(measured.estimate.ci[0])}, {_g(measured.estimate.ci[1])}]"))
+    sigmoid = derive.get("exact-gain-sigmoid")
+    return [
+        Paragraph(Text(
+            "Exact gains. With Gaussian pre-activations the variance recursion is exact, so $q = 1$ is a fixed "
+            "point when $n \\operatorname{Var}(w) = 1/E[\\phi(\\xi)^2]$ (forward), and the gradient variance is "
+            "kept at $q = 1$ when $m \\operatorname{Var}(w) = 1/E[\\phi'(\\xi)^2]$ (backward); sympy integrates "
+            "the ReLU family, ELU and SELU in closed form (leaky ReLU: $2/(1 + a^2)$), the others by quadrature "
+            "to $10^{-15}$ (initproof gain ACT). For the sigmoid, the linearisation with the $\\sigma(0)^2$ term "
+            f"gives ${sp.latex(n * sigmoid.named('linearised').rhs)}$, the exact rule "
+            f"{_m(float(n * sigmoid.named('forward').rhs))} and the textbook rule, which drops $\\sigma(0)^2$, "
+            "16. The last column is the measured $q_6$ of deep networks at the exact forward rule (interval at "
+            "family-wise level $10^{-6}$).",
+            "Hệ số chính xác. Với tiền kích hoạt chuẩn, phép truy hồi phương sai là chính xác, nên $q = 1$ là "
+            "điểm bất động khi $n \\operatorname{Var}(w) = 1/E[\\phi(\\xi)^2]$ (lan truyền xuôi), và phương sai "
+            "gradient được giữ tại $q = 1$ khi $m \\operatorname{Var}(w) = 1/E[\\phi'(\\xi)^2]$ (lan truyền "
+            "ngược); sympy tính tích phân dạng đóng cho họ ReLU, ELU và SELU (leaky ReLU: $2/(1 + a^2)$), các "
+            "hàm còn lại bằng cầu phương với sai số $10^{-15}$ (initproof gain ACT). Với sigmoid, tuyến tính "
+            f"hóa có số hạng $\\sigma(0)^2$ cho ${sp.latex(n * sigmoid.named('linearised').rhs)}$, quy tắc chính "
+            f"xác cho {_m(float(n * sigmoid.named('forward').rhs))} và quy tắc sách giáo khoa, bỏ "
+            "$\\sigma(0)^2$, cho 16. Cột cuối là $q_6$ đo được trên mạng sâu với quy tắc xuôi chính xác "
+            "(khoảng tin cậy ở mức $10^{-6}$ cho cả họ kiểm định).")),
+        Table((Text("activation", "hàm kích hoạt"), Text("exact forward $n\\,\\mathrm{Var}(w)$",
+                                                         "xuôi chính xác $n\\,\\mathrm{Var}(w)$"),
+               Text("exact backward", "ngược chính xác"), Text("linearised", "tuyến tính hóa"),
+               Text("PyTorch gain$^2$", "gain$^2$ của PyTorch"), Text("measured $q_6$", "$q_6$ đo được")),
+              tuple(rows)),
+    ]
+
+
+def _chaos() -> list[Block]:
+    d = derive.get("tanh-edge-of-chaos")
+    value = {r.name: float(r.rhs) for r in d.results if r.name != "critical-no-bias"}
+    critical = float(d.named("chi-critical-bias").lhs.as_independent(Mean)[0])
+    linear = derive.get("linear-default-torch")
+    return [Paragraph(Text(
+        "The tanh gain. Without bias the origin is a fixed point with slope $\\chi_1 = \\sigma_w^2$, so the edge "
+        "of chaos is $\\sigma_w^2 = 1$: Xavier's $1/n$. PyTorch's gain $5/3$ ($\\sigma_w^2 = 25/9$) instead "
+        f"settles at $q^* = {_g(value['fixed-point-torch'])}$ with $\\chi_1 = {_g(value['chi-torch'])}$ "
+        f"(with $\\sigma_b^2 = 0.05$: $q^* = {_g(value['fixed-point-torch-bias'])}$, $\\chi_1 = "
+        f"{_g(value['chi-torch-bias'])}$): slightly chaotic, gradients grow by $\\chi_1$ per layer. With "
+        f"$\\sigma_b^2 = 0.05$ the critical $\\sigma_w^2$ is {_m(critical)} ($q^* = "
+        f"{_g(value['fixed-point-critical-bias'])}$). PyTorch's nn.Linear default is "
+        f"$\\operatorname{{Var}}(w) = {sp.latex(linear.named('variance').rhs)}$: each ReLU layer multiplies the "
+        f"variance by ${sp.latex(linear.named('relu-factor').rhs)}$.",
+        "Hệ số của tanh. Khi không có bias, gốc tọa độ là điểm bất động với độ dốc $\\chi_1 = \\sigma_w^2$, nên "
+        "bờ hỗn loạn là $\\sigma_w^2 = 1$: chính $1/n$ của Xavier. Hệ số $5/3$ của PyTorch ($\\sigma_w^2 = "
+        f"25/9$) thì ổn định tại $q^* = {_g(value['fixed-point-torch'])}$ với $\\chi_1 = {_g(value['chi-torch'])}$ "
+        f"(với $\\sigma_b^2 = 0.05$: $q^* = {_g(value['fixed-point-torch-bias'])}$, $\\chi_1 = "
+        f"{_g(value['chi-torch-bias'])}$): hơi hỗn loạn, gradient tăng $\\chi_1$ lần mỗi lớp. Với "
+        f"$\\sigma_b^2 = 0.05$, $\\sigma_w^2$ tới hạn là {_m(critical)} ($q^* = "
+        f"{_g(value['fixed-point-critical-bias'])}$). Mặc định của nn.Linear trong PyTorch là "
+        f"$\\operatorname{{Var}}(w) = {sp.latex(linear.named('variance').rhs)}$: mỗi lớp ReLU nhân phương sai "
+        f"với ${sp.latex(linear.named('relu-factor').rhs)}$."))]
+
+
+def _frameworks() -> list[Block]:
+    rows = tuple((r.activation, f"{r.framework}: {r.initializer}", _g(r.n_var), f"{r.ratio:.3f}",
+                  f"{r.slope:.3f}", _g(r.forward[50]), _g(r.backward[50]))
+                 for name in NAMES for r in compare(name))
+    return [
+        Paragraph(Text(
+            "What the frameworks give (square layers, $n = m$). '/ exact' is $n \\operatorname{Var}(w)$ over the "
+            "exact forward rule's; 'slope' is that of $q_l \\mapsto q_{l+1}$ at $q = 1$ (above 1 the variance "
+            "is pushed away from the fixed point); $q_{50}$ is the forward variance after 50 layers and "
+            "grad$_{50}$ the gradient variance reaching the input after 50 layers, both from the exact "
+            "recursion started at $q_1 = 1$ (initproof frameworks).",
+            "Các framework cho gì (lớp vuông, $n = m$). '/ exact' là $n \\operatorname{Var}(w)$ chia cho giá trị "
+            "của quy tắc xuôi chính xác; 'slope' là độ dốc của $q_l \\mapsto q_{l+1}$ tại $q = 1$ (lớn hơn 1 "
+            "thì phương sai bị đẩy ra xa điểm bất động); $q_{50}$ là phương sai xuôi sau 50 lớp và grad$_{50}$ "
+            "là phương sai gradient đến đầu vào sau 50 lớp, đều từ phép truy hồi chính xác bắt đầu tại "
+            "$q_1 = 1$ (initproof frameworks).")),
+        Table((Text("activation", "hàm kích hoạt"), Text("initialiser", "cách khởi tạo"),
+               Text("$n\\,\\mathrm{Var}(w)$", "$n\\,\\mathrm{Var}(w)$"), Text("/ exact", "/ exact"),
+               Text("slope", "độ dốc"), Text("$q_{50}$", "$q_{50}$"), Text("grad$_{50}$", "grad$_{50}$")),
+              rows, (False, False) + (True,) * 5),
     ]

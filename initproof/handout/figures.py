@@ -14,7 +14,7 @@ import sympy as sp
 from matplotlib.figure import Figure
 
 import derive
-from derive.activations import CATALOGUE
+from derive.activations import named
 from derive.text import Text
 from verify.network import gaussian_weights, layer_activations
 from verify.numeric import activation_pair, function
@@ -40,7 +40,7 @@ def activations(lang: str) -> Figure:
     grid = np.linspace(-6, 6, 601)
     fig, (left, right) = _figure(1, 2, figsize=(7.2, 2.8))
     for name in ("sigmoid", "tanh", "relu"):
-        phi, dphi = activation_pair(CATALOGUE[name])
+        phi, dphi = activation_pair(named(name))
         left.plot(grid, phi(grid), color=COLOURS[name], label=name)
         right.plot(grid, dphi(grid), color=COLOURS[name], label=f"{name}'")
     peak = float(derive.get("activation-derivatives").named("sigmoid-max").rhs)
@@ -57,7 +57,7 @@ def maclaurin(lang: str) -> Figure:
     fig, axes = _figure(2, 2, figsize=(7.2, 4.6), sharex=True)
     for column, name in enumerate(("tanh", "sigmoid")):
         d = derive.get(f"maclaurin-{name}")
-        exact = function(CATALOGUE[name])(grid)
+        exact = function(named(name))(grid)
         top, bottom = axes[0, column], axes[1, column]
         top.plot(grid, exact, color="black", label=name)
         for key, style in (("linear", "--"), ("series", ":")):
@@ -115,7 +115,7 @@ def histograms(lang: str, seed: int) -> Figure:
     fig, axes = _figure(1, 2, figsize=(7.2, 2.8))
     rng = np.random.default_rng(seed)
     for ax, (name, gain) in zip(axes, (("tanh", 1.0), ("sigmoid", 16.0)), strict=True):
-        phi, _ = activation_pair(CATALOGUE[name])
+        phi, _ = activation_pair(named(name))
         values = layer_activations(phi, gaussian_weights(gain / 256), 256, 9, rng)
         for depth in (1, 3, 5, 7, 9):
             ax.hist(values[depth - 1].ravel(), bins=60, histtype="step", density=True,

@@ -1,0 +1,97 @@
+r"""Framework initialisers against initproof's exact gains, with depth predictions.
+
+For square layers (``n = m``) each recipe of :mod:`derive.frameworks` gives
+``n Var(w)``; it is compared with the exact forward rule of ``exact-gain-ACT``
+and pushed through the exact recursion (:mod:`verify.recursion`) from inputs of
+first-layer pre-activations of unit variance (``q_1 = 1``): the forward variance
+``q_L`` and the gradient variance reaching the input, relative to the output's,
+after ``L`` = 10 and 50 layers; and the slope of the forward map
+:math:`q \mapsto n \operatorname{Var}(w) E[\phi(\sqrt q\,\xi)^2]` at ``q = 1``, which says
+whether the exact rule's fixed point attracts (< 1) or repels (> 1) the variance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import cache
+
+from derive.activations import activation as parse_activation
+from derive.frameworks import initializers
+from derive.library.gains import for_activation
+from derive.symbols import m, n
+
+from .numeric import activation_pair
+from .recursion import gaussian_expectation, predict
+
+DEPTHS = (10, 50)
+SQUARE = 7
+"""Any ``n = m``: ``n Var(w)`` of square layers does not depend on it."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One initialiser for one activation (``n_var`` is ``n Var(w)`` at ``n = m``)."""
+
+    activation: str
+    framework: str
+    initializer: str
+    note: str
+    formula: str
+    n_var: float
+    ratio: float
+    slope: float
+    forward: dict[int, float]
+    backward: dict[int, float]
+    source: str
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"forward": {str(k): v for k, v in self.forward.items()},
+                               "backward": {str(k): v for k, v in self.backward.items()}}
+
+
+def exact_gains(activation: str) -> tuple[float, float]:
+    """``n Var(w)`` of the exact forward and backward rules (at default parameters)."""
+    d = for_activation(activation)
+    suffix = "-default" if any(r.name == "forward-default" for r in d.results) else ""
+    return (float(n * d.named("forward" + suffix).rhs), float(m * d.named("backward" + suffix).rhs))
+
+
+@cache
+def depth_profile(activation: str, gain: float) -> tuple[dict[int, float], dict[int, float], float]:
+    """Forward variance and input-gradient variance after each depth of :data:`DEPTHS` from
+    ``q_1 = 1``, and the slope of the forward map at ``q = 1`` (central difference)."""
+    phi, dphi = activation_pair(parse_activation(activation))
+    forward, backward = {}, {}
+    for depth in DEPTHS:
+        q, g = predict(phi, dphi, gain, depth, q0=1 / gain)
+        forward[depth], backward[depth] = float(q[-1]), float(g[0])
+    step = 1e-4
+    second = [gaussian_expectation(lambda u: phi(u) ** 2, 1 + k * step) for k in (-1, 1)]
+    return forward, backward, gain * (second[1] - second[0]) / (2 * step)
+
+
+def compare(activation: str) -> list[Row]:
+    """Every framework recipe (recipes of one framework with equal variance share a row), then
+    initproof's exact forward and backward rules, for ``activation`` (a catalogue name or an
+    expression over ``z``)."""
+    forward_gain, backward_gain = exact_gains(activation)
+    groups: dict[tuple[str, float], list] = {}
+    for init in initializers(activation):
+        gain = float((n * init.variance).subs({m: SQUARE, n: SQUARE}))
+        groups.setdefault((init.framework, round(gain, 12)), []).append(init)
+    rows = []
+    for (framework, gain), members in groups.items():
+        names = " / ".join(init.name for init in members)
+        notes = "; ".join(dict.fromkeys(init.note for init in members if init.note))
+        formulas = "; ".join(init.documented for init in members)
+        rows.append(_row(activation, framework, names, notes, formulas, gain, forward_gain, members[0].source))
+    for direction, gain in (("forward", forward_gain), ("backward", backward_gain)):
+        rows.append(_row(activation, "initproof", f"exact {direction} rule", "", f"n Var(w) = {gain:.6g}", gain,
+                         forward_gain, f"initproof gain {activation}"))
+    return rows
+
+
+def _row(activation: str, framework: str, name: str, note: str, formula: str, gain: float, exact: float,
+         source: str) -> Row:
+    forward, backward, slope = depth_profile(activation, gain)
+    return Row(activation, framework, name, note, formula, gain, gain / exact, slope, forward, backward, source)
