@@ -15,14 +15,14 @@ from pathlib import Path
 import derive
 from derive import render
 from derive.activations import NAMES
-from derive.library.gains import for_activation
 from derive.audit import audit
+from derive.library.gains import for_activation
 from derive.parse import ParseError
 from derive.registry import options
 from derive.text import LANGUAGES
 from verify import report, suite
-from verify.frameworks import compare
 from verify.checks import Settings
+from verify.frameworks import compare
 from verify.rule import rule_check, run_rule
 
 from .handout.build import FORMATS, HandoutError, default_format, default_path

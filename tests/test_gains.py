@@ -98,7 +98,7 @@ def test_tanh_edge_of_chaos() -> None:
     def fixed_point(weight: float, bias: float) -> float:
         q = 1.0
         for _ in range(400):
-            q = weight * gaussian_mean(lambda x: np.tanh(math.sqrt(q) * x) ** 2) + bias
+            q = weight * gaussian_mean(lambda x, q=q: np.tanh(math.sqrt(q) * x) ** 2) + bias
         return q
 
     q_star = fixed_point(25 / 9, 0.0)

@@ -52,7 +52,8 @@ def test_passing_intervals_are_informative(outcomes) -> None:
 
 def test_relu_with_one_over_n_claimed_to_preserve_fails() -> None:
     wrong = NetworkCheck(
-        "he-relu", Text("ReLU 1/n preserves", "ReLU 1/n preserves"), named("relu"), 1.0, 256, 6, preserves=("forward", "backward")
+        "he-relu", Text("ReLU 1/n preserves", "ReLU 1/n preserves"), named("relu"), 1.0, 256, 6,
+        preserves=("forward", "backward")
     )
     assert not run_one(wrong).passed
 

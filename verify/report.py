@@ -83,7 +83,8 @@ FRAMEWORK_HEADER = ("activation", "framework", "initialiser", "n Var(w)", "/ exa
 def frameworks_table(rows: list[Row]) -> str:
     """Framework recipes against the exact rules, with the depth predictions, and the sources."""
     lines = columns(FRAMEWORK_HEADER, [
-        (r.activation, r.framework, _short(r.initializer + (f" ({r.note})" if r.note else ""), 110), f"{r.n_var:.4g}", f"{r.ratio:.3f}", f"{r.slope:.3f}",
+        (r.activation, r.framework, _short(r.initializer + (f" ({r.note})" if r.note else ""), 110),
+         f"{r.n_var:.4g}", f"{r.ratio:.3f}", f"{r.slope:.3f}",
          *(f"{r.forward[d]:.3g}" for d in DEPTHS), *(f"{r.backward[d]:.3g}" for d in DEPTHS))
         for r in rows])
     sources = dict.fromkeys(r.source for r in rows if r.framework != "initproof")

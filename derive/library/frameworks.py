@@ -11,8 +11,7 @@ from ..derivation import Builder, Derivation
 from ..moments import Mean, Var
 from ..registry import get, register
 from ..steps import Model
-from ..symbols import n, r, x
-from ..symbols import xi as XI
+from ..symbols import n, r, x, xi
 from ..text import Text
 
 CUT = 2
@@ -77,11 +76,11 @@ def _evaluate(d: Builder, given: tuple = ()) -> sp.Expr:
 def selu_constants() -> Derivation:
     r"""SELU's :math:`\alpha` and :math:`\lambda` from :math:`E[\mathrm{selu}(\xi)] = 0` and
     :math:`E[\mathrm{selu}(\xi)^2] = 1` for :math:`\xi \sim N(0, 1)` (Klambauer et al., 2017)."""
-    selu = sp.Piecewise((lam * XI, XI > 0), (lam * alpha * (sp.exp(XI) - 1), True))
+    selu = sp.Piecewise((lam * xi, xi > 0), (lam * alpha * (sp.exp(xi) - 1), True))
     given = (STANDARD_NORMAL, SELU)
     d = Builder("selu-constants", Text("SELU's constants from its fixed point",
                                        "Các hằng số của SELU từ điểm bất động"),
-                (STANDARD_NORMAL, SELU, FIXED_POINT), Model(distributions={XI: stats.Normal("xi", 0, 1)}))
+                (STANDARD_NORMAL, SELU, FIXED_POINT), Model(distributions={xi: stats.Normal("xi", 0, 1)}))
     d.step(Mean(selu), lam * (sp.Integral(x * phi, (x, 0, sp.oo))
                               + alpha * sp.Integral((sp.exp(x) - 1) * phi, (x, -sp.oo, 0))),
            "definition of expectation", "split the integral at 0", "tách tích phân tại 0", given)

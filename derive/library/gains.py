@@ -24,16 +24,32 @@ from sympy import stats
 
 from ..activations import NAMES, derivative, elu, leaky_relu, named
 from ..activations import activation as activation_from_text
-from ..assumptions import GAUSSIAN_PREACTIVATION, STANDARD_NORMAL, VARIANCE_PRESERVED, Assumption, described
-from ..assumptions import zero_mean
+from ..assumptions import GAUSSIAN_PREACTIVATION, STANDARD_NORMAL, VARIANCE_PRESERVED, Assumption, described, zero_mean
 from ..derivation import Builder, Derivation, DerivationError
 from ..moments import Mean, Var
 from ..registry import get, register
 from ..steps import Expansion, Model, Quadrature, distribution_moment
 from ..symbols import m, n, xi, z
 from ..text import Text
-from .rules import IID, LAYER, ZERO_BIAS, ZERO_MEAN_GRADIENTS, ZERO_MEAN_W, D, W, a, activation, delta, delta_next
-from .rules import j, preserve, start, w, z_l, z_next
+from .rules import (
+    IID,
+    LAYER,
+    ZERO_BIAS,
+    ZERO_MEAN_GRADIENTS,
+    ZERO_MEAN_W,
+    D,
+    W,
+    a,
+    activation,
+    delta,
+    delta_next,
+    j,
+    preserve,
+    start,
+    w,
+    z_l,
+    z_next,
+)
 
 DIGITS = 16
 QUADRATURE_BOUND = 1e-15
