@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import derive
@@ -24,6 +25,7 @@ from verify import report, suite
 from verify.checks import Settings
 from verify.frameworks import compare
 from verify.rule import rule_check, run_rule
+from verify.torch_check import TorchMissing, torch_crosscheck
 
 from .handout.build import FORMATS, HandoutError, default_format, default_path
 from .handout.build import build as build_handout
@@ -67,7 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     frameworks = commands.add_parser("frameworks", help="compare PyTorch and Keras initialisers with the exact rules")
     frameworks.add_argument("--activation", action="append", metavar="ACT",
                             help="activation (repeatable; a name or an expression over z; default: all names)")
-    frameworks.add_argument("--json", action="store_true", help="print a JSON list")
+    frameworks.add_argument("--json", action="store_true",
+                            help="print a JSON list (with --torch: an object with 'frameworks' and 'torch')")
+    frameworks.add_argument("--torch", action="store_true",
+                            help="also sample the real torch.nn.init functions (needs PyTorch)")
     _verify_parser(commands)
     audit = commands.add_parser("audit-notes", help="check the course notes' numeric claims")
     audit.add_argument("--json", action="store_true", help="print a JSON list")
@@ -168,14 +173,25 @@ def _exact_gain(text: str) -> derive.Derivation:
         raise UsageError(str(error)) from None
 
 
-def _frameworks(args: argparse.Namespace) -> str:
+def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
+    activations = args.activation or NAMES
     rows = []
-    for text in args.activation or NAMES:
+    for text in activations:
         _exact_gain(text)
         rows += compare(text)
+    if not args.torch:
+        if args.json:
+            return json.dumps([row.as_dict() for row in rows], indent=2), 0
+        return report.frameworks_table(rows), 0
+    try:
+        sampled = [c for text in activations for c in torch_crosscheck(text)]
+    except TorchMissing as error:
+        raise UsageError(str(error)) from None
+    status = 0 if all(c.passed for c in sampled) else 1
     if args.json:
-        return json.dumps([row.as_dict() for row in rows], indent=2)
-    return report.frameworks_table(rows)
+        return json.dumps({"frameworks": [row.as_dict() for row in rows],
+                           "torch": [asdict(c) for c in sampled]}, indent=2), status
+    return report.frameworks_table(rows) + "\n\n" + report.torch_table(sampled), status
 
 
 def _verify(args: argparse.Namespace) -> tuple[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .checks import Outcome, Settings
 from .frameworks import DEPTHS, Row
 from .rule import RuleReport
+from .torch_check import TorchComparison
 
 HEADER = ("id", "claim", "expected", "measured", "interval", "verdict")
 
@@ -95,3 +96,11 @@ def frameworks_table(rows: list[Row]) -> str:
         "away). q_L: forward variance after L layers; grad_L: gradient variance reaching the input",
         "(output = 1); both from the exact recursion starting at q_1 = 1.",
         "Sources: " + "; ".join(sources)])
+
+
+def torch_table(comparisons: list[TorchComparison]) -> str:
+    """The real torch.nn.init functions against the recipes' variances."""
+    lines = columns(("activation", "torch.nn.init", "predicted Var(w)", "sampled", "stderr", "verdict"), [
+        (c.activation, c.initializer, f"{c.predicted:.5g}", f"{c.measured:.5g}", f"{c.stderr:.2g}",
+         "pass" if c.passed else "FAIL") for c in comparisons])
+    return "\n".join(lines)

@@ -22,6 +22,7 @@ from derive.symbols import z
 from derive.text import Text
 
 from .checks import ExactCheck, NetworkCheck, SamplingCheck, Settings
+from .frameworks import exact_gains
 from .network import constant_weights, uniform_weights
 from .numeric import activation_pair, function, value
 
@@ -357,9 +358,7 @@ def exact_gain_checks(name: str, width: int = NARROW, depth: int = 6) -> list:
     """The exact forward rule keeps ``q_l = 1`` in a deep network; the exact backward rule keeps the
     gradient variance in the model it is derived in (pre-activations at ``q = 1``)."""
     d = derive.get(f"exact-gain-{name}")
-    suffix = "-default" if any(r.name == "forward-default" for r in d.results) else ""
-    forward = width * value(d.named("forward" + suffix).rhs, n=width)
-    backward = width * value(d.named("backward" + suffix).rhs, m=width)
+    forward, backward = exact_gains(name)
     return [
         NetworkCheck(
             d.id,
