@@ -6,7 +6,8 @@ independently of how imports are sorted.
 
 from importlib import import_module
 
-MODULES = ("distributions", "variance", "series", "activations", "rules", "gradients", "frameworks", "gains")
+MODULES = ("distributions", "variance", "series", "activations", "rules", "gradients", "frameworks", "gains",
+           "chaos")
 
 for _module in MODULES:
     import_module(f"{__name__}.{_module}")

@@ -16,9 +16,9 @@ textbook rule drops.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
-import mpmath
 import sympy as sp
 from sympy import stats
 
@@ -53,13 +53,13 @@ from .rules import (
 
 DIGITS = 16
 QUADRATURE_BOUND = 1e-15
-BOUND_TEX = sp.Pow(10, -15, evaluate=False)
+BOUND_TEX = sp.Pow(10, round(math.log10(QUADRATURE_BOUND)), evaluate=False)
 gain = sp.Symbol("g", positive=True)
 g = sp.Symbol("g_l")
 slope, alpha = sp.Symbol("a", positive=True), sp.Symbol("alpha", positive=True)
 DEFAULT = Text("the default of PyTorch and Keras", "mặc định của PyTorch và Keras")
 PARAMETERS = {"leaky_relu": (slope, leaky_relu, sp.Rational(1, 100)), "elu": (alpha, elu, sp.S.One)}
-"""Activations derived for a symbolic parameter: (symbol, family, default, where the default is from)."""
+"""Activations derived for a symbolic parameter: (symbol, family, default value)."""
 CLOSED_FORM = (sp.exp, sp.Heaviside, sp.Piecewise)
 """Functions whose Gaussian integrals :func:`~derive.steps.distribution_moment` can do in closed form."""
 
@@ -264,107 +264,3 @@ def _register(name: str) -> None:
 for _name in NAMES:
     _register(_name)
 
-
-sigma_w, sigma_b = sp.Symbol("sigma_w", positive=True), sp.Symbol("sigma_b", nonnegative=True)
-q_star, chi = sp.Symbol("q^*", nonnegative=True), sp.Symbol("chi_1", positive=True)
-TORCH_TANH_GAIN = sp.Rational(5, 3)
-"""``torch.nn.init.calculate_gain('tanh')``."""
-BIAS_VARIANCE = sp.Rational(1, 20)
-"""The bias variance of the edge-of-chaos example (Schoenholz et al., 2017, use 0.05)."""
-MEAN_FIELD = described(
-    "mean-field", "wide layers with Gaussian pre-activations: $q_{l+1} = \\sigma_w^2 E[\\tanh(\\sqrt{q_l}\\,\\xi)^2]"
-    " + \\sigma_b^2$ with $\\sigma_w^2 = n \\operatorname{Var}(w)$, $\\sigma_b^2 = \\operatorname{Var}(b)$",
-    "lớp rộng, tiền kích hoạt chuẩn: $q_{l+1} = \\sigma_w^2 E[\\tanh(\\sqrt{q_l}\\,\\xi)^2] + \\sigma_b^2$ "
-    "với $\\sigma_w^2 = n \\operatorname{Var}(w)$, $\\sigma_b^2 = \\operatorname{Var}(b)$")
-SLOPE = Assumption(
-    "slope-chi", Text(
-        "$\\chi_1 = \\sigma_w^2 E[\\tanh'(\\sqrt{q^*}\\,\\xi)^2]$ is the factor by which a small "
-        "perturbation, and the gradient variance, grows per layer at the fixed point $q^*$: ordered if "
-        "$\\chi_1 < 1$, chaotic if $\\chi_1 > 1$, the edge of chaos at $\\chi_1 = 1$",
-        "$\\chi_1 = \\sigma_w^2 E[\\tanh'(\\sqrt{q^*}\\,\\xi)^2]$ là hệ số mà một nhiễu nhỏ, và phương sai "
-        "gradient, tăng qua mỗi lớp tại điểm bất động $q^*$: có trật tự nếu $\\chi_1 < 1$, hỗn loạn nếu "
-        "$\\chi_1 > 1$, bờ hỗn loạn tại $\\chi_1 = 1$"),
-    ((chi, sigma_w**2 * Mean((1 - sp.tanh(sp.sqrt(q_star) * xi) ** 2) ** 2)),))
-
-
-def _tanh_moments(q: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    r""":math:`E[\tanh(\sqrt q\,\xi)^2]` and :math:`E[\tanh'(\sqrt q\,\xi)^2]`, unevaluated."""
-    u = sp.sqrt(q) * xi
-    return Mean(sp.tanh(u) ** 2), Mean((1 - sp.tanh(u) ** 2) ** 2)
-
-
-def _numeric(d: Builder, expr: sp.Expr) -> sp.Float:
-    return d.model.quadrature(expr, digits=DIGITS + 4)[0]
-
-
-def _fixed_point(d: Builder, weight: sp.Expr, bias: sp.Expr) -> sp.Float:
-    r"""The non-zero fixed point :math:`q^*` of the tanh recursion, by a root finder on quadrature."""
-    def residual(q: float) -> float:
-        return float(_numeric(d, weight * _tanh_moments(sp.Float(q, 30))[0] + bias)) - q
-
-    root = mpmath.findroot(residual, (0.5, 3.0), solver="anderson", tol=1e-24)
-    return sp.Float(root, DIGITS)
-
-
-def _quadrature_step(d: Builder, lhs: sp.Expr, rhs: sp.Expr, en: str, vi: str, given: tuple) -> None:
-    d.add(Quadrature(relation=sp.Eq(lhs, rhs, evaluate=False), rule="quadrature", why=Text(en, vi),
-                     given=given, bound=1e-12))
-
-
-def _regime(d: Builder, weight: sp.Expr, bias: sp.Expr, label: str) -> None:
-    """Fixed point and slope of the tanh recursion at :math:`\\sigma_w^2` = ``weight``, bias ``bias``."""
-    fixed = _fixed_point(d, weight, bias)
-    forward, backward = _tanh_moments(fixed)
-    _quadrature_step(d, weight * forward + bias, fixed, f"fixed point for $\\sigma_w^2 = {sp.latex(weight)}$, "
-                     f"$\\sigma_b^2 = {sp.latex(bias)}$ (root of the recursion, by quadrature)",
-                     f"điểm bất động với $\\sigma_w^2 = {sp.latex(weight)}$, $\\sigma_b^2 = {sp.latex(bias)}$ "
-                     f"(nghiệm của phép truy hồi, bằng cầu phương)", (MEAN_FIELD,))
-    d.result(f"fixed-point-{label}")
-    slope_value = sp.Float(_numeric(d, weight * backward), DIGITS)
-    _quadrature_step(d, weight * backward, slope_value, "the slope $\\chi_1$ there", "độ dốc $\\chi_1$ tại đó",
-                     (SLOPE,))
-    d.result(f"chi-{label}")
-
-
-@register("tanh-edge-of-chaos")
-def tanh_edge_of_chaos() -> Derivation:
-    r"""Which tanh gain sits on the edge of chaos (:math:`\chi_1 = 1`), and what PyTorch's 5/3 does.
-
-    Without bias :math:`q^* = 0` is a fixed point with :math:`\chi_1 = \sigma_w^2`, so the edge is
-    :math:`\sigma_w^2 = 1`: Xavier's :math:`1/n`. Gain 5/3 (:math:`\sigma_w^2 = 25/9`) has a non-zero
-    fixed point with :math:`\chi_1 > 1`. With bias variance 0.05 the critical :math:`\sigma_w^2`
-    solves :math:`\chi_1(q^*) = 1` together with the fixed-point equation."""
-    d = Builder("tanh-edge-of-chaos", Text("tanh: fixed points, the slope chi_1 and the edge of chaos",
-                                           "tanh: điểm bất động, độ dốc chi_1 và bờ hỗn loạn"),
-                (STANDARD_NORMAL, MEAN_FIELD, SLOPE), Model(distributions={xi: stats.Normal("xi", 0, 1)}))
-    forward, backward = _tanh_moments(q_star)
-    no_bias = Assumption("no-bias-origin", Text("$\\sigma_b^2 = 0$ and $q^* = 0$", "$\\sigma_b^2 = 0$ và $q^* = 0$"),
-                         ((sigma_b, 0), (q_star, 0)))
-    d.assumptions += (no_bias,)
-    d.step(sigma_w**2 * forward + sigma_b**2, q_star, "fixed point", "$\\tanh 0 = 0$: the origin is a fixed point",
-           "$\\tanh 0 = 0$: gốc tọa độ là điểm bất động", (MEAN_FIELD, no_bias))
-    d.step(chi, sigma_w**2 * backward, "slope", "the slope at $q^* = 0$, where $\\tanh'(0) = 1$",
-           "độ dốc tại $q^* = 0$, nơi $\\tanh'(0) = 1$", (SLOPE,))
-    d.then(sigma_w**2, "evaluation", "$\\tanh'(0)^2 = 1$", "$\\tanh'(0)^2 = 1$", (SLOPE, no_bias))
-    d.require(sigma_w**2, 1, "the edge of chaos, $\\chi_1 = 1$", "bờ hỗn loạn, $\\chi_1 = 1$", (SLOPE,))
-    d.solve(d.last, sigma_w, "solve", "Xavier's $\\operatorname{Var}(w) = 1/n$ is critical",
-            "$\\operatorname{Var}(w) = 1/n$ của Xavier là tới hạn")
-    d.result("critical-no-bias")
-    _regime(d, TORCH_TANH_GAIN**2, sp.S.Zero, "torch")
-    _regime(d, TORCH_TANH_GAIN**2, BIAS_VARIANCE, "torch-bias")
-    critical = _critical(d, BIAS_VARIANCE)
-    _regime(d, critical, BIAS_VARIANCE, "critical-bias")
-    return d.build(main="critical-no-bias")
-
-
-def _critical(d: Builder, bias: sp.Expr) -> sp.Float:
-    r"""The :math:`\sigma_w^2` on the edge of chaos for bias variance ``bias``: on the edge
-    :math:`\sigma_w^2 = 1/E[\tanh'(\sqrt{q}\xi)^2]`, and ``q`` is the root of the fixed-point equation."""
-    def residual(q: float) -> float:
-        forward, backward = _tanh_moments(sp.Float(q, 30))
-        weight = 1 / _numeric(d, backward)
-        return float(_numeric(d, weight * forward + bias)) - q
-
-    fixed = mpmath.findroot(residual, (0.1, 1.0), solver="anderson", tol=1e-24)
-    weight = 1 / _numeric(d, _tanh_moments(sp.Float(fixed, 30))[1])
-    return sp.Float(weight, DIGITS)
