@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 import derive
-from derive.activations import NAMES
+from derive.activations import NAMES, named
 from derive.audit import audit
 from derive.frameworks import torch_gain
 from derive.moments import Mean
@@ -18,10 +18,14 @@ from derive.text import Text
 from verify import suite
 from verify.checks import Outcome, Settings
 from verify.frameworks import compare, exact_gains
+from verify.numeric import activation_pair
+from verify.recursion import predict
 
 from . import figures
 from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question, Table
 
+KUMAR_SIGMOID = 3.6
+"""Kumar (2017), "On weight initialization in deep neural networks": sigma_w = 3.6/sqrt(n) for the sigmoid."""
 TITLE = Text("Weight initialisation, derived and verified", "Khởi tạo trọng số: chứng minh và kiểm chứng")
 n = sp.Symbol("n", positive=True, integer=True)
 
@@ -286,6 +290,8 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
                      _g(float(torch**2)) if known else "", f"{_g(measured.estimate.estimate)} "
                      f"[{_g(measured.estimate.ci[0])}, {_g(measured.estimate.ci[1])}]"))
     sigmoid = derive.get("exact-gain-sigmoid")
+    phi, dphi = activation_pair(named("sigmoid"))
+    kumar = predict(phi, dphi, KUMAR_SIGMOID**2, 200)[0][-1]
     return [
         Paragraph(Text(
             "Exact gains. With Gaussian pre-activations the variance recursion is exact, so $q = 1$ is a fixed "
@@ -295,8 +301,9 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
             "to $10^{-15}$ (initproof gain ACT). For the sigmoid, the linearisation with the $\\sigma(0)^2$ term "
             f"gives ${sp.latex(n * sigmoid.named('linearised').rhs)}$, the exact rule "
             f"{_m(float(n * sigmoid.named('forward').rhs))} and the textbook rule, which drops $\\sigma(0)^2$, "
-            "16. The last column is the measured $q_6$ of deep networks at the exact forward rule (interval at "
-            "family-wise level $10^{-6}$).",
+            f"16; Kumar (2017) proposes $\\sigma_w = {KUMAR_SIGMOID}/\\sqrt{{n}}$, with which $q_l$ settles at "
+            f"{_m(kumar)} instead of 1. The last column is the measured $q_6$ of deep networks at the exact "
+            "forward rule (interval at family-wise level $10^{-6}$).",
             "Hệ số chính xác. Với tiền kích hoạt chuẩn, phép truy hồi phương sai là chính xác, nên $q = 1$ là "
             "điểm bất động khi $n \\operatorname{Var}(w) = 1/E[\\phi(\\xi)^2]$ (lan truyền xuôi), và phương sai "
             "gradient được giữ tại $q = 1$ khi $m \\operatorname{Var}(w) = 1/E[\\phi'(\\xi)^2]$ (lan truyền "
@@ -304,8 +311,9 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
             "hàm còn lại bằng cầu phương với sai số $10^{-15}$ (initproof gain ACT). Với sigmoid, tuyến tính "
             f"hóa có số hạng $\\sigma(0)^2$ cho ${sp.latex(n * sigmoid.named('linearised').rhs)}$, quy tắc chính "
             f"xác cho {_m(float(n * sigmoid.named('forward').rhs))} và quy tắc sách giáo khoa, bỏ "
-            "$\\sigma(0)^2$, cho 16. Cột cuối là $q_6$ đo được trên mạng sâu với quy tắc xuôi chính xác "
-            "(khoảng tin cậy ở mức $10^{-6}$ cho cả họ kiểm định).")),
+            f"$\\sigma(0)^2$, cho 16; Kumar (2017) đề xuất $\\sigma_w = {KUMAR_SIGMOID}/\\sqrt{{n}}$, khi đó $q_l$ "
+            f"ổn định tại {_m(kumar)} chứ không phải 1. Cột cuối là $q_6$ đo được trên mạng sâu với quy tắc "
+            "xuôi chính xác (khoảng tin cậy ở mức $10^{-6}$ cho cả họ kiểm định).")),
         Table((Text("activation", "hàm kích hoạt"), Text("exact forward $n\\,\\mathrm{Var}(w)$",
                                                          "xuôi chính xác $n\\,\\mathrm{Var}(w)$"),
                Text("exact backward", "ngược chính xác"), Text("linearised", "tuyến tính hóa"),
