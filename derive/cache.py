@@ -60,6 +60,11 @@ def _path(identifier: str, options: dict) -> Path:
     return directory() / f"{identifier}{suffix}.pickle"
 
 
+def present(identifier: str, options: dict) -> bool:
+    """Whether an entry exists (it may still turn out unreadable)."""
+    return enabled() and _path(identifier, options).exists()
+
+
 def load(identifier: str, options: dict) -> Derivation | None:
     """The cached derivation, or ``None`` when absent, unreadable or disabled."""
     if not enabled():

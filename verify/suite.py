@@ -442,7 +442,7 @@ BUILDERS: dict[str, Callable[[], list]] = {
 
 def checks(identifiers: Iterable[str] | None = None) -> list:
     """The checks for ``identifiers`` (default: every derivation)."""
-    wanted = list(identifiers) if identifiers else derive.ids()
+    wanted = list(identifiers) if identifiers else [d.id for d in derive.all_derivations()]
     unknown = [i for i in wanted if i not in derive.ids()]
     if unknown:
         raise derive.UnknownDerivation(unknown[0])

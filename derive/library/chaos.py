@@ -51,7 +51,7 @@ def _tanh_moments(q: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
 
 
 def _numeric(d: Builder, expr: sp.Expr) -> sp.Float:
-    return d.model.quadrature(expr, digits=DIGITS + 4)[0]
+    return d.model.quadrature(expr, digits=DIGITS + 2)[0]
 
 
 def _fixed_point(d: Builder, weight: sp.Expr, bias: sp.Expr) -> sp.Float:
@@ -59,7 +59,7 @@ def _fixed_point(d: Builder, weight: sp.Expr, bias: sp.Expr) -> sp.Float:
     def residual(q: float) -> float:
         return float(_numeric(d, weight * _tanh_moments(sp.Float(q, 30))[0] + bias)) - q
 
-    root = mpmath.findroot(residual, (0.5, 3.0), solver="anderson", tol=1e-24)
+    root = mpmath.findroot(residual, (1.0, 1.2), solver="secant", tol=1e-18, verify=False)
     return sp.Float(root, DIGITS)
 
 
@@ -122,6 +122,6 @@ def _critical(d: Builder, bias: sp.Expr) -> sp.Float:
         weight = 1 / _numeric(d, backward)
         return float(_numeric(d, weight * forward + bias)) - q
 
-    fixed = mpmath.findroot(residual, (0.1, 1.0), solver="anderson", tol=1e-24)
+    fixed = mpmath.findroot(residual, (0.5, 0.7), solver="secant", tol=1e-18, verify=False)
     weight = 1 / _numeric(d, _tanh_moments(sp.Float(fixed, 30))[1])
     return sp.Float(weight, DIGITS)

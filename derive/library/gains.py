@@ -108,7 +108,7 @@ def expectation(d: Builder, expr: sp.Expr) -> sp.Expr:
             d.step(target, value, "Gaussian integral", f"integrate against the density $\\varphi${split}",
                    f"tích phân với mật độ $\\varphi${tach}", (STANDARD_NORMAL,))
             return value
-    exact, _ = d.model.quadrature(target, digits=DIGITS + 24)
+    exact, _ = d.model.quadrature(target, digits=DIGITS + 6)
     _finite(d, target, exact)
     value = sp.Float(exact, DIGITS)
     d.add(Quadrature(relation=sp.Eq(target, value, evaluate=False), rule="quadrature",
