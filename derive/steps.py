@@ -167,8 +167,7 @@ class Model:
             density = stats.density(variable)(symbol)
             support = stats.pspace(variable).domain.set
             integrand = sp.lambdify(symbol, unfold(node.args[0]) * density, "mpmath")
-            with mpmath.workdps(digits):
-                result, error = mpmath.quad(integrand, _cut_at_zero(support), error=True)
+            result, error = mpmath.quad(integrand, _cut_at_zero(support), error=True)
             errors.append(float(error))
             return sp.Float(result, digits)
 

@@ -34,9 +34,10 @@ def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], n
     branch that is not selected (``exp(z)`` for large ``z``) is silenced.
     """
     compiled = sp.lambdify(variable, stable(expr), modules=MODULES)
+    overflow = "ignore" if expr.has(sp.Piecewise) else "warn"
 
     def evaluate(values: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore" if expr.has(sp.Piecewise) else "warn"):
+        with np.errstate(over=overflow):
             return np.broadcast_to(compiled(values), np.shape(values)) * 1.0
 
     return evaluate
