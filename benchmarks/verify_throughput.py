@@ -3,7 +3,10 @@
 * sampling: values per second of a check (the half-moment draw through
   ``block_statistics``) against raw ``Generator.standard_normal``;
 * networks: FLOP rate of ``verify.network.simulate`` (forward and backward
-  matrix products) against a plain matmul of the same shapes and dtype.
+  matrix products) against a plain matmul of the same shapes and dtype, next to
+  the cost of drawing one layer's ``width^2`` Gaussian weights relative to its
+  two products (``draw/products``): a network must draw fresh weights, so with
+  both spread over the cores the ratio cannot exceed ``1 / (1 + draw/products)``.
 
 Targets: both ratios at least 0.5.
 """
@@ -14,6 +17,7 @@ import argparse
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from derive.activations import named
 from verify.estimate import CHUNK, block_statistics
@@ -45,21 +49,30 @@ def sampling(samples: int, repeat: int) -> tuple[float, float]:
     return samples / best_of(repeat, raw), samples / best_of(repeat, check)
 
 
-def networks(width: int, batch: int, depth: int, replicates: int, repeat: int, dtype) -> tuple[float, float]:
+def networks(width: int, batch: int, depth: int, replicates: int, repeat: int, dtype) -> tuple[float, float, float]:
+    """FLOP rates of a plain matmul and of ``simulate``, and the weight-draw to products time ratio."""
     phi, dphi = activation_pair(named("relu"))
     flops = replicates * depth * 2 * (2 * batch * width * width)
     a = np.ones((batch, width), dtype)
     w = np.ones((width, width), dtype)
+    rng = np.random.default_rng(0)
 
     def plain() -> None:
         for _ in range(2 * replicates * depth):
             a @ w.T
 
+    def draws() -> None:
+        for _ in range(replicates * depth):
+            rng.standard_normal((width, width), dtype=dtype)
+
     def simulated() -> None:
         simulate(phi, dphi, gaussian_weights(2 / width), width, depth, replicates,
                  np.random.default_rng(0), batch=batch, dtype=dtype)
 
-    return flops / best_of(repeat, plain), flops / best_of(repeat, simulated)
+    products = best_of(repeat, plain)
+    with threadpool_limits(1, user_api="blas"):
+        one_core_products = best_of(repeat, plain)
+    return flops / products, flops / best_of(repeat, simulated), best_of(repeat, draws) / one_core_products
 
 
 def main() -> None:
@@ -70,13 +83,13 @@ def main() -> None:
     raw, check = sampling(args.samples, args.repeat)
     print(f"sampling: raw standard_normal {raw / 1e6:8.1f} M/s   check {check / 1e6:8.1f} M/s   "
           f"ratio {check / raw:5.2f}  (target >= 0.5)")
-    for width, batch in ((256, 64), (1024, 256)):
+    for width, batch in ((256, 64), (1024, 256), (1024, 1024)):
         for dtype in (np.float64, np.float32):
-            plain, simulated = networks(width, batch, 10, 8, args.repeat, dtype)
-            print(f"network width {width:4d} batch {batch:3d} {np.dtype(dtype).name}: plain matmul "
+            plain, simulated, draw = networks(width, batch, 10, 8, args.repeat, dtype)
+            print(f"network width {width:4d} batch {batch:4d} {np.dtype(dtype).name}: plain matmul "
                   f"{plain / 1e9:6.1f} GFLOP/s   simulate {simulated / 1e9:6.1f} GFLOP/s   "
-                  f"ratio {simulated / plain:5.2f}  (target >= 0.5)")
-
+                  f"ratio {simulated / plain:5.2f}  (target >= 0.5; draw/products {draw:4.2f}, "
+                  f"ceiling {1 / (1 + draw):4.2f})")
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,8 @@
 """The ``initproof`` command line: a thin layer over :mod:`derive` and :mod:`verify`.
 
 Errors in the user's input print one line on stderr and exit with status 2.
+Each command imports the verification and handout layers only when it runs, so
+``initproof derive`` starts without loading scipy.stats or matplotlib.
 """
 
 from __future__ import annotations
@@ -21,14 +23,9 @@ from derive.library.gains import for_activation
 from derive.parse import ParseError
 from derive.registry import options
 from derive.text import LANGUAGES
-from verify import report, suite
-from verify.checks import Settings
-from verify.frameworks import compare
-from verify.rule import rule_check, run_rule
-from verify.torch_check import TorchMissing, torch_crosscheck
+from verify.settings import Settings
 
-from .handout.build import FORMATS, HandoutError, default_format, default_path
-from .handout.build import build as build_handout
+from .handout.formats import FORMATS, HandoutError, default_format, default_path
 
 
 class UsageError(Exception):
@@ -174,6 +171,10 @@ def _exact_gain(text: str) -> derive.Derivation:
 
 
 def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
+    from verify import report
+    from verify.frameworks import compare
+    from verify.torch_check import TorchMissing, torch_crosscheck
+
     activations = args.activation or NAMES
     rows = []
     for text in activations:
@@ -195,6 +196,8 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _verify(args: argparse.Namespace) -> tuple[str, int]:
+    from verify import report, suite
+
     settings = Settings(samples=args.samples, precision=args.precision, alpha=args.alpha,
                         network_precision=args.network_precision)
     if args.samples < settings.replicates * 2:
@@ -213,6 +216,9 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
+    from verify import report
+    from verify.rule import rule_check, run_rule
+
     if not (args.activation and args.var_w):
         raise UsageError("a rule needs both --activation and --var-w")
     if args.ids:
@@ -246,6 +252,8 @@ class Progress:
 
 
 def _handout(args: argparse.Namespace) -> tuple[str, int]:
+    from .handout.build import build as build_handout
+
     fmt = args.format
     if fmt is None:
         fmt = default_format()
@@ -263,6 +271,8 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _audit(args: argparse.Namespace) -> tuple[str, int]:
+    from verify import report
+
     grades = [g.as_dict(args.lang) for g in audit()]
     status = 1 if any(g["verdict"] == "wrong" for g in grades) else 0
     if args.json:

@@ -21,8 +21,9 @@ from derive.moments import Mean
 from derive.steps import Model, Quadrature
 from derive.text import Text
 from verify import suite
-from verify.checks import NetworkCheck, Settings
+from verify.checks import NetworkCheck
 from verify.frameworks import compare
+from verify.settings import Settings
 
 n, m = sp.symbols("n m", positive=True, integer=True)
 slope = sp.Symbol("a", positive=True)

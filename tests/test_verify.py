@@ -11,11 +11,12 @@ from derive.activations import named
 from derive.symbols import z
 from derive.text import Text
 from verify import suite
-from verify.checks import NetworkCheck, SamplingCheck, Settings
+from verify.checks import NetworkCheck, SamplingCheck
 from verify.estimate import CHUNK, block_statistics, chunks, interval
 from verify.network import gaussian_weights, simulate
 from verify.numeric import activation_pair
 from verify.recursion import gaussian_expectation, predict
+from verify.settings import Settings
 
 SEED = 20241120
 SETTINGS = Settings()
@@ -208,3 +209,29 @@ def test_selu_without_its_lambda_fails_the_unit_variance_check() -> None:
         return np.where(xi > 0, xi, alpha * np.expm1(np.minimum(xi, 0.0))) ** 2
 
     assert not run_one(SamplingCheck("selu-constants", Text("E[selu^2] = 1", "-"), 1.0, selu_lambda_one)).passed
+
+
+def test_replicate_networks_give_the_same_numbers_on_any_number_of_cores(monkeypatch) -> None:
+    phi, dphi = activation_pair(named("tanh"))
+
+    def run():
+        return simulate(phi, dphi, gaussian_weights(1 / 32), 32, 4, 5, np.random.default_rng(3), batch=16)
+
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    serial = run()
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    threaded = run()
+    assert np.array_equal(serial.forward, threaded.forward)
+    assert np.array_equal(serial.backward, threaded.backward)
+    assert len(set(serial.forward[:, 0])) == 5  # the replicates are different networks
+
+
+def test_a_check_is_decided_by_the_directions_it_judges() -> None:
+    grows = {"activation": named("relu"), "gain": 2.6, "width": 128, "depth": 4, "replicates": 32,
+             "preserves": ("forward",)}
+    claim = Text("ReLU, Var(w) = 2.6/n keeps q_l", "-")
+    on_forward = run_one(NetworkCheck("he-relu", claim, judged=("forward",), **grows))
+    on_backward = run_one(NetworkCheck("he-relu", claim, judged=("backward",), **grows))
+    assert not on_forward.passed  # q_l grows by 1.3 per layer: the claim is false
+    assert on_backward.passed  # the gradients follow the recursion, which is right
+    assert all(row["agrees_backward"] and not row["judged_forward"] for row in on_backward.layers)

@@ -5,14 +5,24 @@ top-layer gradient ``g_L ~ N(0, 1)``. Per layer ``l = 1..L`` it records the
 pre-activation second moment ``q_l = mean(z_l^2)`` and the second moment of
 the gradient with respect to the layer's input activations ``a_{l-1}``.
 Weights have zero mean, so these are the variances of the recursion.
+
+Drawing a layer's fresh weights (``width^2`` Gaussian values) costs about as much as
+its two matrix products at ``batch = width / 4``, and numpy's generator uses one core.
+Replicates therefore run in parallel threads (numpy releases the GIL in both), one per
+core, each with single-threaded BLAS and a generator of its own spawned from the
+caller's: the same seed gives the same numbers on any number of cores.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 Function = Callable[[np.ndarray], np.ndarray]
 
@@ -62,29 +72,42 @@ def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth:
              replicates: int, rng: np.random.Generator, batch: int = 128, q0: float = 1.0,
              bias_var: float = 0.0, dtype: type = np.float64, unit_slopes: bool = False) -> Measurement:
     """Run ``replicates`` independent networks of ``depth`` square layers of ``width`` units."""
-    forward = np.empty((replicates, depth))
-    backward = np.empty((replicates, depth))
-    spread = np.zeros((replicates, depth))
-    for k in range(replicates):
-        a = np.sqrt(q0, dtype=dtype) * rng.standard_normal((batch, width), dtype=dtype)
-        layers, slopes = [], []
-        for layer in range(depth):
-            w = weights.draw(rng, (width, width), dtype)
-            z = a @ w.T
-            z *= weights.scale
-            if bias_var:
-                z += (np.sqrt(bias_var) * rng.standard_normal(width)).astype(dtype)
-            forward[k, layer] = np.mean(np.square(z, dtype=np.float64))
-            spread[k, layer] = _spread(z)
-            layers.append(w)
-            slopes.append(dphi(rng.standard_normal(z.shape, dtype=dtype) if unit_slopes else z))
-            a = phi(z).astype(dtype)
-        g = rng.standard_normal((batch, width), dtype=dtype)
-        for layer in reversed(range(depth)):
-            g = (g * slopes[layer]) @ layers[layer]
-            g *= weights.scale
-            backward[k, layer] = np.mean(np.square(g, dtype=np.float64))
+    network = partial(_network, phi, dphi, weights, width, depth, batch, q0, bias_var, dtype, unit_slopes)
+    generators = rng.spawn(replicates)
+    workers = min(os.cpu_count() or 1, replicates)
+    if workers == 1:
+        runs = [network(generator) for generator in generators]
+    else:
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            runs = list(pool.map(network, generators))
+    forward, backward, spread = (np.array(rows) for rows in zip(*runs, strict=True))
     return Measurement(forward, backward, spread, replicates * batch * width)
+
+
+def _network(phi: Function, dphi: Function, weights: Weights, width: int, depth: int, batch: int,
+             q0: float, bias_var: float, dtype: type, unit_slopes: bool,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One network's per-layer ``q_l``, gradient second moments and unit spreads."""
+    forward, backward, spread = np.empty(depth), np.empty(depth), np.empty(depth)
+    a = np.sqrt(q0, dtype=dtype) * rng.standard_normal((batch, width), dtype=dtype)
+    layers, slopes = [], []
+    for layer in range(depth):
+        w = weights.draw(rng, (width, width), dtype)
+        z = a @ w.T
+        z *= weights.scale
+        if bias_var:
+            z += (np.sqrt(bias_var) * rng.standard_normal(width)).astype(dtype)
+        forward[layer] = np.mean(np.square(z, dtype=np.float64))
+        spread[layer] = _spread(z)
+        layers.append(w)
+        slopes.append(dphi(rng.standard_normal(z.shape, dtype=dtype) if unit_slopes else z))
+        a = phi(z).astype(dtype, copy=False)
+    g = rng.standard_normal((batch, width), dtype=dtype)
+    for layer in reversed(range(depth)):
+        g = (g * slopes[layer]) @ layers[layer]
+        g *= weights.scale
+        backward[layer] = np.mean(np.square(g, dtype=np.float64))
+    return forward, backward, spread
 
 
 def _spread(z: np.ndarray) -> float:

@@ -38,7 +38,11 @@ def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], n
 
     def evaluate(values: np.ndarray) -> np.ndarray:
         with np.errstate(over=overflow):
-            return np.broadcast_to(compiled(values), np.shape(values)) * 1.0
+            result = compiled(values)
+        if result is not values and np.shape(result) == np.shape(values) \
+                and np.issubdtype(np.result_type(result), np.floating):
+            return result
+        return np.broadcast_to(result, np.shape(values)) * 1.0
 
     return evaluate
 

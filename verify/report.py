@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from .checks import Outcome, Settings
+from .checks import Outcome
 from .frameworks import DEPTHS, Row
 from .rule import RuleReport
+from .settings import Settings
 from .torch_check import TorchComparison
 
 HEADER = ("id", "claim", "expected", "measured", "interval", "verdict")

@@ -19,7 +19,8 @@ from derive.parse import ParseError, parse_expression
 from derive.symbols import m, n
 from derive.text import Text
 
-from .checks import NetworkCheck, Outcome, Settings
+from .checks import NetworkCheck, Outcome
+from .settings import Settings
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,7 @@ from pathlib import Path
 
 from ..tex import TexError, compile_pdf, find_engine
 from . import content, html, latex
-
-FORMATS = ("pdf", "html", "tex")
-
-
-class HandoutError(RuntimeError):
-    """The handout could not be built; nothing was written."""
+from .formats import HandoutError
 
 
 @dataclass
@@ -36,15 +31,6 @@ class Timings:
         value = action()
         self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - start
         return value
-
-
-def default_format() -> str:
-    """``pdf`` when a TeX engine is installed, else ``html``."""
-    return "pdf" if find_engine(("pdflatex",)) else "html"
-
-
-def default_path(lang: str, fmt: str) -> Path:
-    return Path(f"handout-{lang}" + ("" if fmt == "tex" else f".{fmt}"))
 
 
 def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | None = None) -> list[Path]:

@@ -16,10 +16,11 @@ from derive.frameworks import torch_gain
 from derive.moments import Mean
 from derive.text import Text
 from verify import suite
-from verify.checks import Outcome, Settings
+from verify.checks import Outcome
 from verify.frameworks import compare, exact_gains
 from verify.numeric import activation_pair
 from verify.recursion import predict
+from verify.settings import Settings
 
 from . import figures
 from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question, Table
