@@ -7,7 +7,18 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .assumptions import Assumption
-from .steps import Identity, Model, Proof, Requirement, Solution, Step, StepFailed, check, unknown_placeholder
+from .steps import (
+    Expansion,
+    Identity,
+    Model,
+    Proof,
+    Requirement,
+    Solution,
+    Step,
+    StepFailed,
+    check,
+    unknown_placeholder,
+)
 from .text import Text
 
 
@@ -126,23 +137,49 @@ class Builder:
         return self.steps[-1].relation
 
     def solve(self, premise: sp.Eq, unknown: sp.Expr, rule: str, en: str, vi: str,
-              given: tuple[Assumption, ...] = ()) -> sp.Expr:
-        """Solve ``premise`` for ``unknown`` with :func:`sympy.solve`; the root must be unique."""
+              given: tuple[Assumption, ...] = (), defines: bool = False) -> sp.Expr:
+        """Solve ``premise`` for ``unknown`` with :func:`sympy.solve`; the root must be unique.
+
+        Unless it ``defines`` the unknown, ``premise`` must follow from the earlier steps
+        (:meth:`joins`)."""
+        self._follows(premise, defines)
         placeholder = unknown_placeholder(unknown)
         roots = sp.solve(premise.xreplace({unknown: placeholder}), placeholder)
         if len(roots) != 1:
             raise DerivationError(f"{self.id}: {premise} has {len(roots)} admissible roots for {unknown}")
         value = sp.simplify(roots[0])
-        self.add(Solution(relation=sp.Eq(unknown, value, evaluate=False), rule=rule,
-                          why=Text(en, vi), given=given, premise=premise, unknown=unknown))
+        self.add(Solution(relation=sp.Eq(unknown, value, evaluate=False), rule=rule, why=Text(en, vi),
+                          given=given, premise=premise, unknown=unknown, defines=defines))
         return value
 
     def solved(self, relation: sp.Eq, premise: sp.Eq, unknown: sp.Expr, rule: str,
                en: str, vi: str, given: tuple[Assumption, ...] = ()) -> sp.Eq:
-        """Add ``relation``, checked to have the same solutions for ``unknown`` as ``premise``."""
+        """Add ``relation``, checked to have the same solutions for ``unknown`` as ``premise``,
+        which must follow from the earlier steps."""
+        self._follows(premise, defines=False)
         self.add(Solution(relation=relation, rule=rule, why=Text(en, vi), given=given,
                           premise=premise, unknown=unknown))
         return relation
+
+    def joins(self, lhs: sp.Expr, rhs: sp.Expr) -> bool:
+        """Whether a chain of equalities among the earlier steps (identities, requirements,
+        solutions, quadratures) leads from ``lhs`` to ``rhs``."""
+        parent: dict[sp.Expr, sp.Expr] = {}
+
+        def root(node: sp.Expr) -> sp.Expr:
+            while parent.get(node, node) != node:
+                node = parent[node]
+            return node
+
+        for step in self.steps:
+            if isinstance(step.relation, sp.Eq) and not isinstance(step, Expansion):
+                parent[root(step.lhs)] = root(step.rhs)
+        return root(sp.sympify(lhs)) == root(sp.sympify(rhs))
+
+    def _follows(self, premise: sp.Eq, defines: bool) -> None:
+        if not defines and not self.joins(premise.lhs, premise.rhs):
+            raise DerivationError(f"{self.id}: step {len(self.steps) + 1} solves {sp.sstr(premise.lhs)} = "
+                                  f"{sp.sstr(premise.rhs)}, which does not follow from the earlier steps")
 
     def result(self, name: str) -> Result:
         """Mark the last step's relation as the result called ``name``."""

@@ -85,10 +85,15 @@ class Expansion(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class Solution(Step):
-    """``unknown = value``: the relation has the same solutions for ``unknown`` as ``premise``."""
+    """``unknown = value``: the relation has the same solutions for ``unknown`` as ``premise``.
+
+    ``defines`` marks a premise that defines ``unknown`` (a standard deviation, a bound, a
+    gain); any other premise must follow from the derivation's earlier steps.
+    """
 
     premise: sp.core.relational.Relational
     unknown: sp.Expr
+    defines: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -81,7 +81,7 @@ def test_wrong_series_coefficient_is_rejected() -> None:
 
 def test_wrong_solution_is_rejected() -> None:
     d = Builder("wrong", TITLE, ())
-    premise = sp.Eq(n * Var(w) / 2, 1)
+    premise = d.require(n * Var(w) / 2, 1, *NOTE)
     with pytest.raises(DerivationError, match="gives"):
         d.solved(sp.Eq(Var(w), 1 / n), premise, Var(w), "solve", *NOTE)
     d.solved(sp.Eq(Var(w), 2 / n), premise, Var(w), "solve", *NOTE)
@@ -120,9 +120,45 @@ def test_assumption_substitution_is_what_makes_the_step_hold() -> None:
 
 def test_wrong_selu_alpha_is_rejected() -> None:
     from derive.library.frameworks import alpha
-    premise = sp.Eq(sp.sqrt(2) / sp.sqrt(sp.pi) - alpha * (1 - sp.exp(sp.Rational(1, 2)) * sp.erfc(1 / sp.sqrt(2))), 0)
     d = Builder("wrong", TITLE, ())
+    premise = d.require(sp.sqrt(2) / sp.sqrt(sp.pi) - alpha * (1 - sp.exp(sp.Rational(1, 2)) * sp.erfc(1 / sp.sqrt(2))),
+                        0, *NOTE)
     with pytest.raises(DerivationError, match="gives"):
         d.solved(sp.Eq(alpha, sp.Rational(167, 100)), premise, alpha, "solve", *NOTE)
     d.solve(premise, alpha, "solve", *NOTE)
     assert float(d.last.rhs) == pytest.approx(1.6732632423543772, rel=1e-14)
+
+
+def layer_builder() -> Builder:
+    d = Builder("wrong", TITLE, (described("layer", "layer", "lớp"),))
+    d.step(Var(z_next), n * Var(w) * Var(a), "layer identity", *NOTE)
+    d.require(Var(z_next), Var(a), *NOTE)
+    return d
+
+
+def test_a_solved_premise_must_follow_from_the_earlier_steps() -> None:
+    d = layer_builder()
+    with pytest.raises(DerivationError, match="does not follow from the earlier steps"):
+        d.solve(sp.Eq(n * Var(w) * Var(a), 2 * Var(a)), Var(w), "solve", *NOTE)
+    assert d.solve(sp.Eq(n * Var(w) * Var(a), Var(a)), Var(w), "solve", *NOTE) == 1 / n
+
+
+def test_a_definition_is_marked_as_such() -> None:
+    d = layer_builder()
+    s = sp.Symbol("s", positive=True)
+    with pytest.raises(DerivationError, match="does not follow"):
+        d.solve(sp.Eq(s**2, 1 / n), s, "square root", *NOTE)
+    assert d.solve(sp.Eq(s**2, 1 / n), s, "square root", *NOTE, defines=True) == 1 / sp.sqrt(n)
+    assert d.steps[-1].defines
+
+
+def test_exact_gain_solving_for_the_wrong_variance_is_rejected(monkeypatch) -> None:
+    from derive.library import gains
+
+    def keep_two(d: Builder, combined: sp.Expr, en: str, vi: str) -> sp.Expr:
+        d.require(Var(gains.z_next), 1, en, vi, (gains.UNIT, gains.VARIANCE_PRESERVED))
+        return d.solve(sp.Eq(combined, 2), Var(gains.w), "solve", en, vi)
+
+    monkeypatch.setattr(gains, "_keep_unit", keep_two)
+    with pytest.raises(DerivationError, match="does not follow from the earlier steps"):
+        gains.exact_gain("relu", gains.named("relu"))

@@ -54,10 +54,11 @@ def activation_derivatives() -> Derivation:
            "slope 0 for $z < 0$ and 1 for $z > 0$ (the step function $\\theta$)",
            "hệ số góc 0 khi $z < 0$ và 1 khi $z > 0$ (hàm bậc thang $\\theta$)", (NONZERO,))
     d.result("relu")
-    stationary = d.require(sp.Derivative(sigma_prime, z), 0, "a maximum of $\\sigma'$ is stationary",
-                           "cực đại của $\\sigma'$ là điểm dừng")
-    d.solve(stationary.xreplace({stationary.lhs: stationary.lhs.doit()}), z, "solve",
-            "the only stationary point", "điểm dừng duy nhất")
+    curvature = d.step(sp.Derivative(sigma_prime, z), sp.diff(sigma_prime, z), "differentiation",
+                       "differentiate $\\sigma'$", "lấy đạo hàm của $\\sigma'$")
+    d.require(sp.Derivative(sigma_prime, z), 0, "a maximum of $\\sigma'$ is stationary",
+              "cực đại của $\\sigma'$ là điểm dừng")
+    d.solve(sp.Eq(curvature, 0), z, "solve", "the only stationary point", "điểm dừng duy nhất")
     d.step(sp.Subs(sp.Derivative(sigma_prime, (z, 2)), z, 0),
            sp.diff(sigma_prime, z, 2).subs(z, 0), "second derivative test",
            "negative curvature: a maximum", "độ cong âm: đây là cực đại")

@@ -60,7 +60,8 @@ def truncated_normal() -> Derivation:
     variance = d.then(sp.simplify(sp.integrate(x**2 * phi, (x, -CUT, CUT), conds="none") / inside),
                       "integration", "evaluate the integrals", "tính các tích phân", (TRUNCATED,))
     d.result("variance")
-    d.solve(sp.Eq(sigma_t**2, variance), sigma_t, "square root", "the standard deviation", "độ lệch chuẩn")
+    d.solve(sp.Eq(sigma_t**2, variance), sigma_t, "square root", "the standard deviation", "độ lệch chuẩn",
+            defines=True)
     d.result("std-factor")
     _digits(d, d.last.rhs)
     d.result("std-factor-value")
@@ -127,7 +128,7 @@ def linear_default_torch() -> Derivation:
                       "tại $a = \\sqrt{5}$", (SQRT5,), (leaky,))
     rule = d.result("variance").relation
     d.solve(sp.Eq(uniform_variance, variance), r, "uniform-moments", "$U(-r, r)$ has variance $r^2/3$",
-            "$U(-r, r)$ có phương sai $r^2/3$")
+            "$U(-r, r)$ có phương sai $r^2/3$", defines=True)
     d.result("bound")
     d.step(n * rule.lhs / 2, sp.Rational(1, 6), "ratio",
            "each ReLU layer multiplies the variance by $n \\operatorname{Var}(w)/2$ (He's half moment)",

@@ -133,7 +133,7 @@ def _keep_unit(d: Builder, combined: sp.Expr, en: str, vi: str) -> sp.Expr:
 def _gain(d: Builder, variance: sp.Expr, fan: sp.Symbol, name: str) -> None:
     d.solve(sp.Eq(gain**2, fan * variance), gain, "gain",
             f"the gain $g$ of $\\operatorname{{Var}}(w) = g^2/{fan}$ (PyTorch's convention)",
-            f"hệ số $g$ trong $\\operatorname{{Var}}(w) = g^2/{fan}$ (quy ước của PyTorch)")
+            f"hệ số $g$ trong $\\operatorname{{Var}}(w) = g^2/{fan}$ (quy ước của PyTorch)", defines=True)
     d.result(name)
 
 

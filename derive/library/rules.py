@@ -99,12 +99,12 @@ def distributions(d: Builder, variance: sp.Expr, suffix: str = "") -> None:
     """The normal standard deviation and the uniform bound for weight variance ``variance``."""
     d.solve(sp.Eq(sigma_w**2, variance), sigma_w, "normal distribution",
             "normal weights $N(0, \\sigma_w^2)$: $\\sigma_w = \\sqrt{\\operatorname{Var}(w)}$",
-            "trọng số chuẩn $N(0, \\sigma_w^2)$: $\\sigma_w = \\sqrt{\\operatorname{Var}(w)}$")
+            "trọng số chuẩn $N(0, \\sigma_w^2)$: $\\sigma_w = \\sqrt{\\operatorname{Var}(w)}$", defines=True)
     d.result("normal-std" + suffix)
     uniform_variance = get("uniform-moments").named("symmetric-variance").rhs
     d.solve(sp.Eq(uniform_variance, variance), r, "uniform-moments",
             "uniform weights $U(-r, r)$ have variance $r^2/3$",
-            "trọng số đều $U(-r, r)$ có phương sai $r^2/3$", (SYMMETRIC_UNIFORM,))
+            "trọng số đều $U(-r, r)$ có phương sai $r^2/3$", (SYMMETRIC_UNIFORM,), defines=True)
     d.result("uniform-bound" + suffix)
 
 
