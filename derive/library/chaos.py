@@ -9,6 +9,8 @@ Fixed points are found by mpmath's root finder on quadrature and proved as :clas
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mpmath
 import sympy as sp
 from sympy import stats
@@ -54,13 +56,26 @@ def _numeric(d: Builder, expr: sp.Expr) -> sp.Float:
     return d.model.quadrature(expr, digits=DIGITS + 2)[0]
 
 
-def _fixed_point(d: Builder, weight: sp.Expr, bias: sp.Expr) -> sp.Float:
-    r"""The non-zero fixed point :math:`q^*` of the tanh recursion, by a root finder on quadrature."""
-    def residual(q: float) -> float:
-        return float(_numeric(d, weight * _tanh_moments(sp.Float(q, 30))[0] + bias)) - q
+def _expectation(moment: sp.Expr) -> Callable[[mpmath.mpf], mpmath.mpf]:
+    r"""``q`` :math:`\mapsto E[f(\sqrt{q}\,\xi)]` for ``moment`` :math:`= E[f(\sqrt{q^*}\,\xi)]`: mpmath's
+    quadrature against the standard normal density, split at 0, at the working precision
+    (compiled once, for the root finder; the steps are proved by :meth:`Model.quadrature`)."""
+    integrand = sp.lambdify((q_star, xi), moment.args[0], "mpmath")
+    return lambda q: mpmath.quad(lambda x: integrand(q, x) * mpmath.npdf(x), [-mpmath.inf, 0, mpmath.inf])
 
-    root = mpmath.findroot(residual, (1.0, 1.2), solver="secant", tol=1e-18, verify=False)
-    return sp.Float(root, DIGITS)
+
+def _root(residual: Callable[[mpmath.mpf], mpmath.mpf], start: tuple[float, float]) -> sp.Float:
+    """A root of ``residual`` by the secant method, to the digits quoted."""
+    with mpmath.workdps(DIGITS + 4):
+        return sp.Float(mpmath.findroot(residual, start, solver="secant", tol=1e-36, verify=False), DIGITS)
+
+
+def _fixed_point(weight: sp.Expr, bias: sp.Expr) -> sp.Float:
+    r"""The non-zero fixed point :math:`q^*` of the tanh recursion :math:`q = \sigma_w^2 E[\tanh(\sqrt q\,\xi)^2]
+    + \sigma_b^2`."""
+    forward = _expectation(_tanh_moments(q_star)[0])
+    weight, bias = mpmath.mpf(sp.N(weight, 40)), mpmath.mpf(sp.N(bias, 40))
+    return _root(lambda q: weight * forward(q) + bias - q, (1.0, 1.2))
 
 
 def _quadrature_step(d: Builder, lhs: sp.Expr, rhs: sp.Expr, en: str, vi: str, given: tuple) -> None:
@@ -70,7 +85,7 @@ def _quadrature_step(d: Builder, lhs: sp.Expr, rhs: sp.Expr, en: str, vi: str, g
 
 def _regime(d: Builder, weight: sp.Expr, bias: sp.Expr, label: str) -> None:
     """Fixed point and slope of the tanh recursion at :math:`\\sigma_w^2` = ``weight``, bias ``bias``."""
-    fixed = _fixed_point(d, weight, bias)
+    fixed = _fixed_point(weight, bias)
     forward, backward = _tanh_moments(fixed)
     _quadrature_step(d, weight * forward + bias, fixed, f"fixed point for $\\sigma_w^2 = {sp.latex(weight)}$, "
                      f"$\\sigma_b^2 = {sp.latex(bias)}$ (root of the recursion, by quadrature)",
@@ -109,19 +124,16 @@ def tanh_edge_of_chaos() -> Derivation:
     d.result("critical-no-bias")
     _regime(d, TORCH_TANH_GAIN**2, sp.S.Zero, "torch")
     _regime(d, TORCH_TANH_GAIN**2, BIAS_VARIANCE, "torch-bias")
-    critical = _critical(d, BIAS_VARIANCE)
+    critical = _critical(BIAS_VARIANCE)
     _regime(d, critical, BIAS_VARIANCE, "critical-bias")
     return d.build(main="critical-no-bias")
 
 
-def _critical(d: Builder, bias: sp.Expr) -> sp.Float:
+def _critical(bias: sp.Expr) -> sp.Float:
     r"""The :math:`\sigma_w^2` on the edge of chaos for bias variance ``bias``: on the edge
     :math:`\sigma_w^2 = 1/E[\tanh'(\sqrt{q}\xi)^2]`, and ``q`` is the root of the fixed-point equation."""
-    def residual(q: float) -> float:
-        forward, backward = _tanh_moments(sp.Float(q, 30))
-        weight = 1 / _numeric(d, backward)
-        return float(_numeric(d, weight * forward + bias)) - q
-
-    fixed = mpmath.findroot(residual, (0.5, 0.7), solver="secant", tol=1e-18, verify=False)
-    weight = 1 / _numeric(d, _tanh_moments(sp.Float(fixed, 30))[1])
-    return sp.Float(weight, DIGITS)
+    forward, backward = (_expectation(moment) for moment in _tanh_moments(q_star))
+    bias = mpmath.mpf(sp.N(bias, 40))
+    fixed = _root(lambda q: forward(q) / backward(q) + bias - q, (0.5, 0.7))
+    with mpmath.workdps(DIGITS + 4):
+        return sp.Float(1 / backward(mpmath.mpf(fixed)), DIGITS)
