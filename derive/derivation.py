@@ -113,10 +113,11 @@ class Builder:
 
     def step(self, lhs: sp.Expr, rhs: sp.Expr, rule: str, en: str, vi: str,
              given: tuple[Assumption, ...] = (), using: tuple[sp.Eq, ...] = (),
-             kind: type[Step] = Identity) -> sp.Expr:
-        """Add ``lhs = rhs`` as a step of ``kind``; return ``rhs``."""
+             kind: type[Step] = Identity, **details: object) -> sp.Expr:
+        """Add ``lhs = rhs`` as a step of ``kind`` (with the fields ``details`` it needs,
+        e.g. a quadrature's ``bound``); return ``rhs``."""
         self.add(kind(relation=sp.Eq(lhs, rhs, evaluate=False), rule=rule,
-                      why=Text(en, vi), given=given, facts=using))
+                      why=Text(en, vi), given=given, facts=using, **details))
         return rhs
 
     def then(self, rhs: sp.Expr, rule: str, en: str, vi: str,

@@ -79,8 +79,7 @@ def _fixed_point(weight: sp.Expr, bias: sp.Expr) -> sp.Float:
 
 
 def _quadrature_step(d: Builder, lhs: sp.Expr, rhs: sp.Expr, en: str, vi: str, given: tuple) -> None:
-    d.add(Quadrature(relation=sp.Eq(lhs, rhs, evaluate=False), rule="quadrature", why=Text(en, vi),
-                     given=given, bound=1e-12))
+    d.step(lhs, rhs, "quadrature", en, vi, given, kind=Quadrature, bound=1e-12)
 
 
 def _regime(d: Builder, weight: sp.Expr, bias: sp.Expr, label: str) -> None:

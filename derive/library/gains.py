@@ -111,11 +111,9 @@ def expectation(d: Builder, expr: sp.Expr) -> sp.Expr:
     exact, _ = d.model.quadrature(target, digits=DIGITS + 6)
     _finite(d, target, exact)
     value = sp.Float(exact, DIGITS)
-    d.add(Quadrature(relation=sp.Eq(target, value, evaluate=False), rule="quadrature",
-                     why=Text(f"adaptive quadrature split at 0, error below ${sp.latex(BOUND_TEX)}$",
-                              f"cầu phương thích nghi tách tại 0, sai số dưới ${sp.latex(BOUND_TEX)}$"),
-                     given=(STANDARD_NORMAL,), bound=QUADRATURE_BOUND))
-    return value
+    return d.step(target, value, "quadrature", f"adaptive quadrature split at 0, error below ${sp.latex(BOUND_TEX)}$",
+                  f"cầu phương thích nghi tách tại 0, sai số dưới ${sp.latex(BOUND_TEX)}$", (STANDARD_NORMAL,),
+                  kind=Quadrature, bound=QUADRATURE_BOUND)
 
 
 def _finite(d: Builder, target: sp.Expr, value: sp.Expr) -> None:

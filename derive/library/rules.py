@@ -20,6 +20,7 @@ from ..registry import get, register
 from ..steps import Model
 from ..symbols import i, m, n, q, r, x
 from ..text import Text
+from .variance import ZERO_MEAN_W
 
 w, a, b = sp.symbols("w a b")
 delta = sp.Symbol("delta_l")
@@ -32,9 +33,6 @@ W, A, D = sp.IndexedBase(w), sp.IndexedBase(a), sp.IndexedBase(delta_next)
 LAYER = sp.Sum(W[i] * A[i], (i, 1, n)) + b
 
 IID = iid(w, a)
-ZERO_MEAN_W = Assumption(
-    "zero-mean-weights", Text("zero-mean weights: $E[w] = 0$", "trọng số có kỳ vọng bằng 0: $E[w] = 0$"),
-    ((Mean(w), sp.S.Zero),))
 ZERO_BIAS = zero_bias(b)
 ZERO_MEAN_SIGNALS = Assumption(
     "zero-mean-activations",
