@@ -17,7 +17,7 @@ from .steps import (
     Step,
     StepFailed,
     check,
-    unknown_placeholder,
+    solutions,
 )
 from .text import Text
 
@@ -144,11 +144,13 @@ class Builder:
         Unless it ``defines`` the unknown, ``premise`` must follow from the earlier steps
         (:meth:`joins`)."""
         self._follows(premise, defines)
-        placeholder = unknown_placeholder(unknown)
-        roots = sp.solve(premise.xreplace({unknown: placeholder}), placeholder)
+        try:
+            roots = solutions(premise, unknown)
+        except StepFailed as failure:
+            raise DerivationError(f"{self.id}: {failure}") from None
         if len(roots) != 1:
             raise DerivationError(f"{self.id}: {premise} has {len(roots)} admissible roots for {unknown}")
-        value = sp.simplify(roots[0])
+        (value,) = roots
         self.add(Solution(relation=sp.Eq(unknown, value, evaluate=False), rule=rule, why=Text(en, vi),
                           given=given, premise=premise, unknown=unknown, defines=defines))
         return value

@@ -259,8 +259,8 @@ def _(step: Expansion, model: Model) -> Proof:
 
 @check.register
 def _(step: Solution, model: Model) -> Proof:
-    wanted = _solutions(step.relation, step.unknown)
-    found = _solutions(step.premise, step.unknown)
+    wanted = solutions(step.relation, step.unknown)
+    found = solutions(step.premise, step.unknown)
     if wanted != found and not _same_numbers(wanted, found):
         raise StepFailed(f"{step.premise} gives {step.unknown} in {sorted(found, key=str)}, "
                          f"not {sorted(wanted, key=str)}")
@@ -299,7 +299,7 @@ def _(step: Requirement, model: Model) -> Proof:
     return Proof.GIVEN
 
 
-def _same_numbers(wanted: set[sp.Expr], found: set[sp.Expr]) -> bool:
+def _same_numbers(wanted: frozenset[sp.Expr], found: frozenset[sp.Expr]) -> bool:
     """Whether two single solutions with floating-point coefficients agree to 1e-12 relative."""
     if len(wanted) != 1 or len(found) != 1:
         return False
@@ -310,16 +310,18 @@ def _same_numbers(wanted: set[sp.Expr], found: set[sp.Expr]) -> bool:
     return bool(ratio.is_number and abs(ratio - 1) <= 1e-12)
 
 
-def _solutions(relation: sp.Eq, unknown: sp.Expr) -> set[sp.Expr]:
-    """The solutions of ``relation`` for ``unknown`` (positive unless it is a real symbol)."""
-    placeholder = unknown_placeholder(unknown)
+@cache
+def solutions(relation: sp.Eq, unknown: sp.Expr) -> frozenset[sp.Expr]:
+    """The simplified solutions of ``relation`` for ``unknown`` (positive unless it is a real
+    symbol); remembered, since a solved premise is solved again when its step is checked."""
+    placeholder = _placeholder(unknown)
     solved = sp.solve(relation.xreplace({unknown: placeholder}), placeholder, dict=False)
     if not solved:
         raise StepFailed(f"{relation} has no admissible solution for {unknown}")
-    return {sp.simplify(s) for s in solved}
+    return frozenset(sp.simplify(s) for s in solved)
 
 
-def unknown_placeholder(unknown: sp.Expr) -> sp.Dummy:
+def _placeholder(unknown: sp.Expr) -> sp.Dummy:
     """A dummy to solve for: real if ``unknown`` is a real symbol that may be negative, else positive."""
     if isinstance(unknown, sp.Symbol) and unknown.is_real and not unknown.is_positive:
         return sp.Dummy("u", real=True)

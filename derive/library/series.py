@@ -18,10 +18,11 @@ DEFAULT_ORDER = 7
 
 
 def derivatives_at_zero(f: sp.Expr, order: int) -> list[sp.Expr]:
-    """:math:`f^{(k)}(0)` for ``k = 0..order``."""
+    """:math:`f^{(k)}(0)` for ``k = 0..order`` (simplified unless already a rational number)."""
     values, derivative = [], f
     for _ in range(order + 1):
-        values.append(sp.simplify(derivative.subs(z, 0)))
+        value = derivative.subs(z, 0)
+        values.append(value if value.is_Rational else sp.simplify(value))
         derivative = sp.diff(derivative, z)
     return values
 
