@@ -113,3 +113,9 @@ def test_cli_html_end_to_end(tmp_path, capsys) -> None:
     assert main(["handout", "--format", "html", "--lang", "vi", "-o", str(target), "--seed", str(SEED)]) == 0
     assert "wrote" in capsys.readouterr().out
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_measured_numbers_keep_their_trailing_zeros() -> None:
+    assert content._g(1.00004, measured=True) == "1.000"
+    assert content._g(2.0) == "2"
+    assert content._g(7.1573e-7, measured=True) == "7.157 \\times 10^{-7}"

@@ -41,9 +41,10 @@ class Handout:
     seed: int
 
 
-def _g(value: float) -> str:
-    """Four significant digits; powers of ten in TeX form (``7.157 \\times 10^{-7}``)."""
-    text = f"{value:.4g}"
+def _g(value: float, measured: bool = False) -> str:
+    """Four significant digits; powers of ten in TeX form (``7.157 \\times 10^{-7}``); a
+    ``measured`` value keeps its trailing zeros (``1.000``, not ``1``)."""
+    text = f"{value:#.4g}" if measured else f"{value:.4g}"
     if "e" not in text:
         return text
     mantissa, exponent = text.split("e")
@@ -288,8 +289,8 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
         torch, known = torch_gain(name)
         measured = kept[d.id]
         rows.append((name, _g(forward), _g(backward), _g(float(n * linear)) if linear is not None else "",
-                     _g(float(torch**2)) if known else "", f"{_g(measured.estimate.estimate)} "
-                     f"[{_g(measured.estimate.ci[0])}, {_g(measured.estimate.ci[1])}]"))
+                     _g(float(torch**2)) if known else "", f"{_g(measured.estimate.estimate, True)} "
+                     f"[{_g(measured.estimate.ci[0], True)}, {_g(measured.estimate.ci[1], True)}]"))
     sigmoid = derive.get("exact-gain-sigmoid")
     phi, dphi = activation_pair(named("sigmoid"))
     kumar = predict(phi, dphi, KUMAR_SIGMOID**2, 200)[0][-1]
