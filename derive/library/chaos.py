@@ -52,14 +52,11 @@ def _tanh_moments(q: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     return Mean(sp.tanh(u) ** 2), Mean((1 - sp.tanh(u) ** 2) ** 2)
 
 
-def _numeric(d: Builder, expr: sp.Expr) -> sp.Float:
-    return d.model.quadrature(expr, digits=DIGITS + 2)[0]
-
-
 def _expectation(moment: sp.Expr) -> Callable[[mpmath.mpf], mpmath.mpf]:
     r"""``q`` :math:`\mapsto E[f(\sqrt{q}\,\xi)]` for ``moment`` :math:`= E[f(\sqrt{q^*}\,\xi)]`: mpmath's
     quadrature against the standard normal density, split at 0, at the working precision
-    (compiled once, for the root finder; the steps are proved by :meth:`Model.quadrature`)."""
+    (compiled once, for the root finder and the quoted slope; the steps are proved separately,
+    by :meth:`Model.quadrature`)."""
     integrand = sp.lambdify((q_star, xi), moment.args[0], "mpmath")
     return lambda q: mpmath.quad(lambda x: integrand(q, x) * mpmath.npdf(x), [-mpmath.inf, 0, mpmath.inf])
 
@@ -91,7 +88,8 @@ def _regime(d: Builder, weight: sp.Expr, bias: sp.Expr, label: str) -> None:
                      f"điểm bất động với $\\sigma_w^2 = {sp.latex(weight)}$, $\\sigma_b^2 = {sp.latex(bias)}$ "
                      f"(nghiệm của phép truy hồi, bằng cầu phương)", (MEAN_FIELD,))
     d.result(f"fixed-point-{label}")
-    slope_value = sp.Float(_numeric(d, weight * backward), DIGITS)
+    with mpmath.workdps(DIGITS + 4):
+        slope_value = sp.Float(mpmath.mpf(sp.N(weight, 40)) * _expectation(_tanh_moments(q_star)[1])(fixed), DIGITS)
     _quadrature_step(d, weight * backward, slope_value, "the slope $\\chi_1$ there", "độ dốc $\\chi_1$ tại đó",
                      (SLOPE,))
     d.result(f"chi-{label}")
