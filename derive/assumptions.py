@@ -1,10 +1,23 @@
-"""Assumptions as data.
+r"""Assumptions as data.
 
-An assumption names a modelling choice (i.i.d. weights, zero-mean inputs,
-``b = 0``, the linear regime of an activation, ...). Some only describe the
-model; others license a substitution, which a step that cites the assumption
-may apply when it is checked. A derivation lists every assumption its steps
-rely on, so the verification layer can show what happens when one is dropped.
+An assumption names a modelling choice and carries what it licenses, so that what a
+reader is told and what the checker uses are one and the same thing:
+
+* ``subs``: substitutions ``old -> new`` that a step citing it may apply
+  (:math:`E[w] = 0`, ``b = 0``, ``a_l = tanh(z_l)``, a linear regime);
+* ``independent``: groups of random variables declared mutually independent, each
+  group an i.i.d. family when its members are indexed (``w[i]``); the moment algebra
+  factors :math:`E[XY] = E[X]E[Y]` only across groups that a cited assumption declares
+  independent;
+* ``distributions``: random variables with a known law (a :mod:`sympy.stats` variable),
+  whose moments a citing step may integrate;
+* ``goal``: the relations in ``subs`` are conditions the derivation imposes, not facts;
+  a requirement step must restate one of them.
+
+The sentence shown for an assumption is its ``lead`` (prose without formulas) followed by the
+relations it licenses, rendered from the data: the text cannot say one thing while the
+substitutions do another. An assumption that licenses nothing is a description, whose lead
+may hold formulas.
 """
 
 from __future__ import annotations
@@ -12,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy import stats
 
 from .moments import Mean
 from .text import Text
@@ -19,62 +33,108 @@ from .text import Text
 
 @dataclass(frozen=True)
 class Assumption:
-    """A named assumption.
-
-    ``subs`` maps expressions to what the assumption lets us write for them,
-    e.g. ``{E[w]: 0}`` for zero-mean weights or ``{a: z}`` for tanh's linear
-    regime. It is empty for assumptions that only describe the model.
-    """
+    """A named assumption; see the module docstring for what each field licenses."""
 
     id: str
-    text: Text
+    lead: Text
     subs: tuple[tuple[sp.Expr, sp.Expr], ...] = field(default=())
+    independent: tuple[tuple[sp.Symbol, ...], ...] = field(default=())
+    distributions: tuple[tuple[sp.Symbol, sp.Expr], ...] = field(default=())
+    goal: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "subs", tuple((sp.sympify(old), sp.sympify(new)) for old, new in self.subs))
+        if self.licenses and ("$" in self.lead.en or "$" in self.lead.vi):
+            raise ValueError(f"assumption {self.id!r}: its formulas are rendered from what it licenses, "
+                             "so its lead text must hold none")
+        if self.goal and not self.subs:
+            raise ValueError(f"goal {self.id!r} states no relation")
+
+    @property
+    def licenses(self) -> bool:
+        """Whether citing the assumption changes what a step may use."""
+        return bool(self.subs or self.independent or self.distributions)
+
+    @property
+    def relations(self) -> tuple[sp.Eq, ...]:
+        """The substitutions as relations ``old = new``."""
+        return tuple(sp.Eq(old, new, evaluate=False) for old, new in self.subs)
 
     def latex(self) -> str:
-        """The substitutions as LaTeX equations joined by commas (may be empty)."""
-        return ", ".join(f"{sp.latex(old)} = {sp.latex(new)}" for old, new in self.subs)
+        """What the assumption licenses, in LaTeX (empty for a description)."""
+        parts = [f"{sp.latex(old)} = {sp.latex(new)}" for old, new in self.subs]
+        parts += [_independence_latex(self.independent)] if self.independent else []
+        parts += [f"{sp.latex(symbol)} \\sim {_law_latex(variable)}" for symbol, variable in self.distributions]
+        return ",\\ ".join(parts)
+
+    @property
+    def text(self) -> Text:
+        """The sentence shown to a reader: the lead, then the licensed relations in ``$...$``."""
+        formula = self.latex()
+        if not formula:
+            return self.lead
+        return Text(f"{self.lead.en}: ${formula}$", f"{self.lead.vi}: ${formula}$")
+
+
+def _independence_latex(groups: tuple[tuple[sp.Symbol, ...], ...]) -> str:
+    names = [", ".join(f"{sp.latex(s)}_i" for s in group) for group in groups]
+    return " \\perp ".join(f"\\{{{name}\\}}" if len(group) > 1 else name
+                           for name, group in zip(names, groups, strict=True))
+
+
+def _law_latex(variable: sp.Expr) -> str:
+    """``N(mu, sigma^2)``, ``U(a, b)`` or the density's name, from a sympy.stats variable."""
+    distribution = stats.pspace(variable).distribution
+    kind = type(distribution).__name__
+    if kind == "NormalDistribution":
+        return f"N\\left({sp.latex(distribution.mean)}, {sp.latex(distribution.std**2)}\\right)"
+    if kind == "UniformDistribution":
+        return f"U\\left({sp.latex(distribution.left)}, {sp.latex(distribution.right)}\\right)"
+    support = stats.pspace(variable).domain.set
+    return f"\\text{{density }} {sp.latex(stats.density(variable)(sp.Symbol('t')))} \\text{{ on }} {sp.latex(support)}"
 
 
 def iid(*families: sp.Symbol) -> Assumption:
-    """The variables of each family are independent and identically distributed."""
-    en = " and ".join(f"the ${sp.latex(f)}_i$" for f in families)
-    vi = " và ".join(f"các ${sp.latex(f)}_i$" for f in families)
+    """The members of each family are i.i.d., and the families are mutually independent."""
     return Assumption(
         f"iid-{'-'.join(str(f) for f in families)}",
-        Text(f"{en} are i.i.d., and the families are independent of each other",
-             f"{vi} độc lập và cùng phân phối, các họ biến độc lập với nhau"),
-    )
+        Text("i.i.d. families, mutually independent", "các họ biến i.i.d., độc lập với nhau"),
+        independent=tuple((f,) for f in families))
+
+
+def independent(identifier: str, en: str, vi: str, *groups: tuple[sp.Symbol, ...]) -> Assumption:
+    """The ``groups`` of random variables are mutually independent."""
+    return Assumption(identifier, Text(en, vi), independent=tuple(groups))
 
 
 def zero_mean(variable: sp.Symbol, en: str, vi: str) -> Assumption:
     """``E[variable] = 0``; ``en``/``vi`` name the variable in words."""
-    return Assumption(
-        f"zero-mean-{variable}",
-        Text(f"zero-mean {en}: $E[{sp.latex(variable)}] = 0$",
-             f"{vi} có kỳ vọng bằng 0: $E[{sp.latex(variable)}] = 0$"),
-        ((Mean(variable), sp.S.Zero),),
-    )
+    return Assumption(f"zero-mean-{variable}", Text(f"zero-mean {en}", f"{vi} có kỳ vọng bằng 0"),
+                      ((Mean(variable), sp.S.Zero),))
 
 
 def zero_bias(bias: sp.Symbol) -> Assumption:
     """The bias is the constant 0, so it has no variance."""
-    return Assumption(
-        "zero-bias",
-        Text("biases are initialised to $b = 0$", "bias được khởi tạo bằng $b = 0$"),
-        ((bias, sp.S.Zero),),
-    )
+    return Assumption("zero-bias", Text("biases are initialised to zero", "bias được khởi tạo bằng 0"),
+                      ((bias, sp.S.Zero),))
 
 
 def linear_regime(activation: sp.Expr, polynomial: sp.Expr, name: str) -> Assumption:
     """``activation`` (e.g. ``tanh(z_l)``) acts as its first-order Maclaurin ``polynomial``."""
-    return Assumption(
-        f"linear-regime-{name}",
-        Text(
-            f"linear regime of {name}: $|z|$ small, so $a = {sp.latex(polynomial)}$",
-            f"vùng tuyến tính của {name}: $|z|$ nhỏ nên $a = {sp.latex(polynomial)}$",
-        ),
-        ((activation, polynomial),),
-    )
+    return Assumption(f"linear-regime-{name}",
+                      Text(f"linear regime of {name} (small pre-activations)",
+                           f"vùng tuyến tính của {name} (tiền kích hoạt nhỏ)"),
+                      ((activation, polynomial),))
+
+
+def distributed(identifier: str, en: str, vi: str, symbol: sp.Symbol, variable: sp.Expr) -> Assumption:
+    """``symbol`` follows the law of the sympy.stats ``variable``."""
+    return Assumption(identifier, Text(en, vi), distributions=((symbol, variable),))
+
+
+def goal(identifier: str, en: str, vi: str, *relations: tuple[sp.Expr, sp.Expr]) -> Assumption:
+    """The conditions ``lhs = rhs`` that the derivation imposes and solves for."""
+    return Assumption(identifier, Text(en, vi), tuple(relations), goal=True)
 
 
 def described(identifier: str, en: str, vi: str) -> Assumption:
@@ -82,15 +142,5 @@ def described(identifier: str, en: str, vi: str) -> Assumption:
     return Assumption(identifier, Text(en, vi))
 
 
-GAUSSIAN_PREACTIVATION = described(
-    "gaussian-preactivation",
-    "pre-activations are Gaussian, $z \\sim N(0, q)$ (wide layers, central limit theorem)",
-    "tiền kích hoạt có phân phối chuẩn, $z \\sim N(0, q)$ (lớp rộng, định lý giới hạn trung tâm)",
-)
-VARIANCE_PRESERVED = described(
-    "variance-preserved",
-    "the goal: every layer has the same variance, $\\operatorname{Var}(z_{l+1}) = \\operatorname{Var}(z_l)$",
-    "mục tiêu: phương sai như nhau ở mọi lớp, $\\operatorname{Var}(z_{l+1}) = \\operatorname{Var}(z_l)$",
-)
-STANDARD_NORMAL = described("standard-normal", "$\\xi \\sim N(0, 1)$ with density $\\varphi$",
-                            "$\\xi \\sim N(0, 1)$ với mật độ $\\varphi$")
+STANDARD_NORMAL = distributed("standard-normal", "a standard normal variable", "một biến chuẩn tắc",
+                              sp.Symbol("xi", real=True), stats.Normal("xi", 0, 1))

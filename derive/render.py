@@ -20,7 +20,9 @@ HEADINGS = {
     "assumptions": Text("Assumptions", "Giả thiết"),
     "steps": Text("Steps", "Các bước"),
     "results": Text("Results", "Kết quả"),
-    "require": Text("require", "yêu cầu"),
+    "require": Text("goal", "mục tiêu"),
+    "uses": Text("uses step", "dùng bước"),
+    "conflicts": Text("Assumptions in conflict", "Các giả thiết mâu thuẫn"),
 }
 _TEX_SPECIALS = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
@@ -63,6 +65,18 @@ def _why(step: Step, lang: str) -> str:
     return prefix + step.why(lang)
 
 
+def uses(derivation: Derivation, k: int) -> list[int]:
+    """The numbers (from 1) of the earlier steps whose relations step ``k`` (from 0) uses as facts."""
+    steps = derivation.steps
+    return [max(j for j in range(k) if steps[j].relation == fact) + 1 for fact in steps[k].facts]
+
+
+def _why_with_facts(derivation: Derivation, k: int, lang: str) -> str:
+    numbers = uses(derivation, k)
+    suffix = f" ({HEADINGS['uses'](lang)} {', '.join(map(str, numbers))})" if numbers else ""
+    return _why(derivation.steps[k], lang) + suffix
+
+
 def latex_align(derivation: Derivation, lang: str = "en", environment: str = "align*",
                 justification: str = "\\text{{{}}}") -> str:
     """The steps as an ``align*`` block, one step per line with its justification.
@@ -74,18 +88,20 @@ def latex_align(derivation: Derivation, lang: str = "en", environment: str = "al
     for k, step in enumerate(derivation.steps):
         lhs, operator, rhs = relation_latex(step.relation)
         left = "" if _chained(derivation.steps, k) else lhs
-        why = justification.format(tex_escape(_why(step, lang)))
+        why = justification.format(tex_escape(_why_with_facts(derivation, k, lang)))
         lines.append(f"  {left} &{operator} {rhs} && {why}")
     return f"\\begin{{{environment}}}\n" + " \\\\\n".join(lines) + f"\n\\end{{{environment}}}"
 
 
 def latex(derivation: Derivation, lang: str = "en") -> str:
-    """A LaTeX fragment (needs amsmath, amssymb): title, assumptions, steps and results."""
+    """A LaTeX fragment (needs amsmath, amssymb): title, assumptions, conflicts, steps and results."""
     assumptions = "\n".join(f"  \\item {tex_escape(a.text(lang))}" for a in derivation.assumptions)
+    conflicts = "".join(f"\\textbf{{{HEADINGS['conflicts'](lang)}:}} {tex_escape(c.text(lang))}\n\n"
+                        for c in derivation.conflicts)
     return (f"% initproof: {derivation.id} (requires \\usepackage{{amsmath,amssymb}})\n"
             f"\\paragraph{{{tex_escape(derivation.title(lang))}}}\n"
             f"{HEADINGS['assumptions'](lang)}:\n\\begin{{itemize}}\n{assumptions}\n\\end{{itemize}}\n"
-            f"{latex_align(derivation, lang)}\n")
+            f"{conflicts}{latex_align(derivation, lang)}\n")
 
 
 _PREAMBLE = {
@@ -113,19 +129,20 @@ def chained(derivation: Derivation, k: int) -> bool:
     return _chained(derivation.steps, k)
 
 
-def justification(step: Step, lang: str) -> str:
-    """The step's justification in ``lang``, prefixed for requirements."""
-    return _why(step, lang)
+def justification(derivation: Derivation, k: int, lang: str) -> str:
+    """Step ``k``'s justification in ``lang``, prefixed for goals, with the steps it uses."""
+    return _why_with_facts(derivation, k, lang)
 
 
 def markdown(derivation: Derivation, lang: str = "en") -> str:
     """Markdown with ``$...$`` math: title, assumptions, numbered steps, results."""
     out = [f"## {derivation.title(lang)}", "", f"**{HEADINGS['assumptions'](lang)}**", ""]
     out += [f"- {a.text(lang)}" for a in derivation.assumptions]
+    out += [f"\n**{HEADINGS['conflicts'](lang)}:** {c.text(lang)}" for c in derivation.conflicts]
     out += ["", f"**{HEADINGS['steps'](lang)}**", ""]
-    for k, step in enumerate(derivation.steps, 1):
+    for k, step in enumerate(derivation.steps):
         lhs, operator, rhs = relation_latex(step.relation)
-        out.append(f"{k}. ${lhs} {operator} {rhs}$ — {_why(step, lang)}")
+        out.append(f"{k + 1}. ${lhs} {operator} {rhs}$ — {_why_with_facts(derivation, k, lang)}")
     out += ["", f"**{HEADINGS['results'](lang)}**", ""]
     out += [f"- {r.name}: ${sp.latex(r.relation)}$" for r in derivation.results]
     return "\n".join(out) + "\n"
@@ -135,12 +152,14 @@ def text(derivation: Derivation, lang: str = "en") -> str:
     """Plain text: title, assumptions, numbered steps with justification and proof method."""
     out = [f"{derivation.id}: {derivation.title(lang)}", "", f"{HEADINGS['assumptions'](lang)}:"]
     out += [f"  - {_strip_math(a.text(lang))}" for a in derivation.assumptions]
+    for conflict in derivation.conflicts:
+        out += ["", f"{HEADINGS['conflicts'](lang)}: {_strip_math(conflict.text(lang))}"]
     out += ["", f"{HEADINGS['steps'](lang)}:"]
     width = len(str(len(derivation.steps)))
-    for k, (step, proof) in enumerate(zip(derivation.steps, derivation.proofs, strict=True), 1):
+    for k, (step, verdict) in enumerate(zip(derivation.steps, derivation.verdicts, strict=True)):
         operator = "=" if step.relation.rel_op == "==" else step.relation.rel_op
-        out.append(f"  {k:>{width}}. {plain(step.lhs)} {operator} {plain(step.rhs)}")
-        out.append(f"  {'':>{width}}  {_strip_math(_why(step, lang))}  [{proof.value}]")
+        out.append(f"  {k + 1:>{width}}. {plain(step.lhs)} {operator} {plain(step.rhs)}")
+        out.append(f"  {'':>{width}}  {_strip_math(_why_with_facts(derivation, k, lang))}  [{verdict}]")
     out += ["", f"{HEADINGS['results'](lang)}:"]
     out += [f"  {r.name}: {plain(r.lhs)} = {plain(r.rhs)}" for r in derivation.results]
     return "\n".join(out) + "\n"
@@ -163,12 +182,13 @@ def as_dict(derivation: Derivation, lang: str = "en") -> dict:
     return {
         "id": derivation.id,
         "title": derivation.title(lang),
-        "assumptions": [{"id": a.id, "text": a.text(lang)} for a in derivation.assumptions],
+        "assumptions": [{"id": a.id, "text": a.text(lang), "goal": a.goal} for a in derivation.assumptions],
+        "conflicts": [{"assumptions": list(c.ids), "text": c.text(lang)} for c in derivation.conflicts],
         "steps": [
             {"latex": "{} {} {}".format(*relation_latex(s.relation)), "lhs": str(s.lhs),
              "rhs": str(s.rhs), "rule": s.rule, "justification": s.why(lang),
-             "proof": p.value}
-            for s, p in zip(derivation.steps, derivation.proofs, strict=True)
+             "proof": v.proof.value, "detail": v.detail, "uses": uses(derivation, k)}
+            for k, (s, v) in enumerate(zip(derivation.steps, derivation.verdicts, strict=True))
         ],
         "result": _result(derivation.result),
         "results": [_result(r) for r in derivation.results],

@@ -11,6 +11,7 @@ import pytest
 import sympy as sp
 
 import derive
+from derive import steps
 from derive.functions import sigmoid
 
 n, m = sp.symbols("n m", positive=True, integer=True)
@@ -61,14 +62,20 @@ def test_result_matches_literature(identifier: str, name: str) -> None:
     assert same(result.rhs, LITERATURE[identifier, name])
 
 
+EXPECTED_PROOF = {steps.Requirement: derive.Proof.GOAL, steps.Quadrature: derive.Proof.QUADRATURE,
+                  steps.Citation: derive.Proof.CITED, steps.Solution: derive.Proof.SYMBOLIC}
+
+
 def test_every_listed_derivation_builds_and_proves_every_step() -> None:
     identifiers = derive.ids()
     assert len(identifiers) >= 11
     for derivation in derive.all_derivations():
         assert len(derivation.proofs) == len(derivation.steps) > 0
         assert derivation.assumptions, derivation.id
-        assert all(p in (derive.Proof.SYMBOLIC, derive.Proof.NUMERIC, derive.Proof.GIVEN)
-                   for p in derivation.proofs)
+        for step, proof in zip(derivation.steps, derivation.proofs, strict=True):
+            assert proof is EXPECTED_PROOF.get(type(step), proof), (derivation.id, step.rule, proof)
+            assert proof in (derive.Proof.SYMBOLIC, derive.Proof.EVALUATION, derive.Proof.NUMERIC,
+                             derive.Proof.QUADRATURE, derive.Proof.GOAL, derive.Proof.CITED)
 
 
 def test_main_result_of_he_relu_prints_as_two_over_n() -> None:

@@ -14,6 +14,7 @@ import sympy as sp
 from scipy import integrate, special
 
 import derive
+from derive.assumptions import STANDARD_NORMAL
 from derive.derivation import Builder, DerivationError
 from derive.frameworks import initializers
 from derive.library.gains import for_activation
@@ -87,7 +88,10 @@ def test_selu_forward_gain_is_one_and_pytorch_three_quarters_is_not() -> None:
 def test_sigmoid_linearisations_kumar_and_textbook() -> None:
     d = derive.get("exact-gain-sigmoid")
     assert d.named("linearised").rhs == 1 / ((sp.Rational(1, 4) + sp.Rational(1, 16)) * n)
-    assert d.named("textbook").rhs == 16 / n
+    textbook = derive.get("xavier-sigmoid")
+    assert textbook.named("forward").rhs == 16 / n
+    # the consistent linearisation, reached by a separate derivation, agrees with the exact-gain one
+    assert textbook.named("consistent-unit").rhs == d.named("linearised").rhs
     # Kumar (2017) proposes sigma_w = 3.6/sqrt(n) for the sigmoid; the exact rule is far below it.
     assert float(n * d.named("forward").rhs) < 3.6**2 / 3
 
@@ -134,24 +138,29 @@ def test_divergent_user_activation_is_refused() -> None:
 
 
 def _quadrature_builder() -> Builder:
-    from sympy import stats
-    return Builder("test", Text("t", "t"), (), Model(distributions={xi: stats.Normal("xi", 0, 1)}))
+    return Builder("test", Text("t", "t"), (STANDARD_NORMAL,), Model())
 
 
 def test_wrong_quadrature_value_is_rejected() -> None:
     d = _quadrature_builder()
     with pytest.raises(DerivationError, match="differ"):
         d.add(Quadrature(relation=sp.Eq(Mean(sp.tanh(xi) ** 2), sp.Float("0.3943")), rule="quadrature",
-                         why=Text("", ""), bound=1e-12))
+                         why=Text("", ""), given=(STANDARD_NORMAL,)))
     d.add(Quadrature(relation=sp.Eq(Mean(sp.tanh(xi) ** 2), sp.Float("0.3942944903978412", 16)),
-                     rule="quadrature", why=Text("", ""), bound=1e-15))
+                     rule="quadrature", why=Text("", ""), given=(STANDARD_NORMAL,)))
+    assert d.verdicts[-1].proof is derive.Proof.QUADRATURE
 
 
 def test_wrong_float_solution_is_rejected() -> None:
+    from derive.assumptions import goal
     from derive.moments import Var
-    d = _quadrature_builder()
-    w = sp.Symbol("w")
-    premise = d.require(sp.Float("0.3942944903978412") * n * Var(w), 1, "", "")
+    w, q_next = sp.Symbol("w"), sp.Symbol("q_next")
+    value = sp.Float("0.3942944903978412") * n * Var(w)
+    aim = goal("aim", "the goal", "mục tiêu", (Var(q_next), sp.S.One))
+    d = Builder("test", Text("t", "t"), (aim,), Model(definitions={Var(q_next): value}))
+    d.step(Var(q_next), value, "definition", "", "")
+    d.require(Var(q_next), 1, "", "", (aim,))
+    premise = sp.Eq(value, 1)
     d.solved(sp.Eq(Var(w), sp.Float("2.536175433217446") / n), premise, Var(w), "solve", "", "")
     with pytest.raises(DerivationError, match="gives"):
         d.solved(sp.Eq(Var(w), sp.Float("2.6") / n), premise, Var(w), "solve", "", "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..assumptions import described
+from ..assumptions import described, goal
 from ..derivation import Builder, Derivation
 from ..functions import relu, sigmoid
 from ..registry import register
@@ -56,8 +56,11 @@ def activation_derivatives() -> Derivation:
     d.result("relu")
     curvature = d.step(sp.Derivative(sigma_prime, z), sp.diff(sigma_prime, z), "differentiation",
                        "differentiate $\\sigma'$", "lấy đạo hàm của $\\sigma'$")
+    stationary = goal("stationary", "the goal: a stationary point of the sigmoid's derivative",
+                      "mục tiêu: điểm dừng của đạo hàm sigmoid", (sp.Derivative(sigma_prime, z), sp.S.Zero))
+    d.assumptions += (stationary,)
     d.require(sp.Derivative(sigma_prime, z), 0, "a maximum of $\\sigma'$ is stationary",
-              "cực đại của $\\sigma'$ là điểm dừng")
+              "cực đại của $\\sigma'$ là điểm dừng", (stationary,))
     d.solve(sp.Eq(curvature, 0), z, "solve", "the only stationary point", "điểm dừng duy nhất")
     d.step(sp.Subs(sp.Derivative(sigma_prime, (z, 2)), z, 0),
            sp.diff(sigma_prime, z, 2).subs(z, 0), "second derivative test",

@@ -13,9 +13,8 @@ from collections.abc import Callable
 
 import mpmath
 import sympy as sp
-from sympy import stats
 
-from ..assumptions import STANDARD_NORMAL, Assumption, described
+from ..assumptions import STANDARD_NORMAL, Assumption, described, goal
 from ..derivation import Builder, Derivation
 from ..moments import Mean
 from ..registry import register
@@ -37,13 +36,12 @@ MEAN_FIELD = described(
     "với $\\sigma_w^2 = n \\operatorname{Var}(w)$, $\\sigma_b^2 = \\operatorname{Var}(b)$")
 SLOPE = Assumption(
     "slope-chi", Text(
-        "$\\chi_1 = \\sigma_w^2 E[\\tanh'(\\sqrt{q^*}\\,\\xi)^2]$ is the factor by which a small "
-        "perturbation, and the gradient variance, grows per layer at the fixed point $q^*$: ordered if "
-        "$\\chi_1 < 1$, chaotic if $\\chi_1 > 1$, the edge of chaos at $\\chi_1 = 1$",
-        "$\\chi_1 = \\sigma_w^2 E[\\tanh'(\\sqrt{q^*}\\,\\xi)^2]$ là hệ số mà một nhiễu nhỏ, và phương sai "
-        "gradient, tăng qua mỗi lớp tại điểm bất động $q^*$: có trật tự nếu $\\chi_1 < 1$, hỗn loạn nếu "
-        "$\\chi_1 > 1$, bờ hỗn loạn tại $\\chi_1 = 1$"),
+        "the slope: the factor by which a small perturbation, and the gradient variance, grows per layer at "
+        "the fixed point (ordered below 1, chaotic above 1, the edge of chaos at 1)",
+        "độ dốc: hệ số mà một nhiễu nhỏ, và phương sai gradient, tăng qua mỗi lớp tại điểm bất động "
+        "(có trật tự khi nhỏ hơn 1, hỗn loạn khi lớn hơn 1, bờ hỗn loạn tại 1)"),
     ((chi, sigma_w**2 * Mean((1 - sp.tanh(sp.sqrt(q_star) * xi) ** 2) ** 2)),))
+EDGE = goal("edge-of-chaos", "the goal: the edge of chaos", "mục tiêu: bờ hỗn loạn", (chi, sp.S.One))
 
 
 def _tanh_moments(q: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -76,7 +74,7 @@ def _fixed_point(weight: sp.Expr, bias: sp.Expr) -> sp.Float:
 
 
 def _quadrature_step(d: Builder, lhs: sp.Expr, rhs: sp.Expr, en: str, vi: str, given: tuple) -> None:
-    d.step(lhs, rhs, "quadrature", en, vi, given, kind=Quadrature, bound=1e-12)
+    d.step(lhs, rhs, "quadrature", en, vi, (STANDARD_NORMAL, *given), kind=Quadrature)
 
 
 def _regime(d: Builder, weight: sp.Expr, bias: sp.Expr, label: str) -> None:
@@ -105,9 +103,9 @@ def tanh_edge_of_chaos() -> Derivation:
     solves :math:`\chi_1(q^*) = 1` together with the fixed-point equation."""
     d = Builder("tanh-edge-of-chaos", Text("tanh: fixed points, the slope chi_1 and the edge of chaos",
                                            "tanh: điểm bất động, độ dốc chi_1 và bờ hỗn loạn"),
-                (STANDARD_NORMAL, MEAN_FIELD, SLOPE), Model(distributions={xi: stats.Normal("xi", 0, 1)}))
+                (STANDARD_NORMAL, MEAN_FIELD, SLOPE, EDGE), Model(random=(xi,)))
     forward, backward = _tanh_moments(q_star)
-    no_bias = Assumption("no-bias-origin", Text("$\\sigma_b^2 = 0$ and $q^* = 0$", "$\\sigma_b^2 = 0$ và $q^* = 0$"),
+    no_bias = Assumption("no-bias-origin", Text("no bias, at the origin", "không có bias, tại gốc"),
                          ((sigma_b, 0), (q_star, 0)))
     d.assumptions += (no_bias,)
     d.step(sigma_w**2 * forward + sigma_b**2, q_star, "fixed point", "$\\tanh 0 = 0$: the origin is a fixed point",
@@ -115,8 +113,8 @@ def tanh_edge_of_chaos() -> Derivation:
     d.step(chi, sigma_w**2 * backward, "slope", "the slope at $q^* = 0$, where $\\tanh'(0) = 1$",
            "độ dốc tại $q^* = 0$, nơi $\\tanh'(0) = 1$", (SLOPE,))
     d.then(sigma_w**2, "evaluation", "$\\tanh'(0)^2 = 1$", "$\\tanh'(0)^2 = 1$", (SLOPE, no_bias))
-    d.require(sigma_w**2, 1, "the edge of chaos, $\\chi_1 = 1$", "bờ hỗn loạn, $\\chi_1 = 1$", (SLOPE,))
-    d.solve(d.last, sigma_w, "solve", "Xavier's $\\operatorname{Var}(w) = 1/n$ is critical",
+    d.require(chi, 1, "the edge of chaos", "bờ hỗn loạn", (EDGE,))
+    d.solve(sp.Eq(sigma_w**2, 1), sigma_w, "solve", "Xavier's $\\operatorname{Var}(w) = 1/n$ is critical",
             "$\\operatorname{Var}(w) = 1/n$ của Xavier là tới hạn")
     d.result("critical-no-bias")
     _regime(d, TORCH_TANH_GAIN**2, sp.S.Zero, "torch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy import stats
 
-from ..assumptions import Assumption, described
+from ..assumptions import Assumption, distributed, goal
 from ..derivation import Builder, Derivation
 from ..moments import Mean, Var
 from ..registry import register
@@ -17,23 +17,13 @@ a, b = sp.symbols("a b", real=True)
 X = sp.Symbol("X", real=True)
 Z = sp.Symbol("Z", real=True)
 
-UNIFORM = described(
-    "uniform", "$X \\sim U(a, b)$ with $a < b$: density $1/(b - a)$ on $[a, b]$",
-    "$X \\sim U(a, b)$ với $a < b$: mật độ $1/(b - a)$ trên $[a, b]$")
-SYMMETRIC = Assumption(
-    "symmetric-uniform", Text("symmetric interval: $a = -r$, $b = r$",
-                              "khoảng đối xứng: $a = -r$, $b = r$"),
-    ((a, -r), (b, r)))
-TARGET = described(
-    "target-variance", "the target variance of the weights is $v$",
-    "phương sai mục tiêu của trọng số là $v$")
-GAUSSIAN = described(
-    "gaussian", "$Z \\sim N(\\mu, \\sigma^2)$: density "
-    "$e^{-(x-\\mu)^2 / (2\\sigma^2)} / \\sqrt{2\\pi\\sigma^2}$",
-    "$Z \\sim N(\\mu, \\sigma^2)$: mật độ "
-    "$e^{-(x-\\mu)^2 / (2\\sigma^2)} / \\sqrt{2\\pi\\sigma^2}$")
-CENTRED = Assumption(
-    "zero-mean", Text("zero mean: $\\mu = 0$", "kỳ vọng bằng 0: $\\mu = 0$"), ((mu, sp.S.Zero),))
+UNIFORM = distributed("uniform", "a uniform variable on an interval (a < b)",
+                      "một biến phân phối đều trên một khoảng (a < b)", X, stats.Uniform("X", a, b))
+SYMMETRIC = Assumption("symmetric-uniform", Text("symmetric interval", "khoảng đối xứng"), ((a, -r), (b, r)))
+TARGET = goal("target-variance", "the goal: the weights' target variance",
+              "mục tiêu: phương sai mong muốn của trọng số", (Var(X), v))
+GAUSSIAN = distributed("gaussian", "a Gaussian variable", "một biến phân phối chuẩn", Z, stats.Normal("Z", mu, sigma))
+CENTRED = distributed("zero-mean", "a centred Gaussian variable", "một biến chuẩn tâm 0", Z, stats.Normal("Z", 0, sigma))
 
 
 def uniform_density() -> sp.Expr:
@@ -58,31 +48,30 @@ def uniform_moments() -> Derivation:
     d = Builder("uniform-moments",
                 Text("Moments of the uniform distribution", "Các moment của phân phối đều"),
                 (UNIFORM, SYMMETRIC, TARGET),
-                Model(distributions={X: stats.Uniform("X", a, b)}))
+                Model(random=(X,)))
     f = uniform_density()
     d.step(Mean(X), moment_integral(1, f, a, b), "definition of expectation",
            "expectation of a continuous variable: integrate $x f(x)$",
            "kỳ vọng của biến liên tục: tích phân của $x f(x)$", (UNIFORM,))
     mean = d.then(sp.factor(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral",
-                  "tính tích phân")
+                  "tính tích phân", (UNIFORM,))
     d.result("mean")
     d.step(Mean(X**2), moment_integral(2, f, a, b), "definition of expectation",
            "second moment: integrate $x^2 f(x)$", "moment bậc hai: tích phân của $x^2 f(x)$",
            (UNIFORM,))
     second = d.then(sp.factor(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral",
-                    "tính tích phân")
+                    "tính tích phân", (UNIFORM,))
     d.step(Var(X), Mean(X**2) - Mean(X)**2, "variance identity",
            "$\\operatorname{Var}(X) = E[X^2] - E[X]^2$", "$\\operatorname{Var}(X) = E[X^2] - E[X]^2$",
            (UNIFORM,))
-    d.then(second - mean**2, "substitution", "insert the two moments", "thay hai moment vào")
-    d.then(sp.factor(d.last.rhs), "algebra", "factor", "phân tích thành nhân tử")
+    d.then(second - mean**2, "substitution", "insert the two moments", "thay hai moment vào", (UNIFORM,))
+    d.then(sp.factor(d.last.rhs), "algebra", "factor", "phân tích thành nhân tử", (UNIFORM,))
     d.result("variance")
     symmetric = d.then(d.last.rhs.subs(dict(SYMMETRIC.subs)), "substitution",
-                       "symmetric interval $[-r, r]$", "khoảng đối xứng $[-r, r]$", (SYMMETRIC,))
+                       "symmetric interval $[-r, r]$", "khoảng đối xứng $[-r, r]$", (UNIFORM, SYMMETRIC))
     d.result("symmetric-variance")
-    goal = d.require(symmetric, v, "match the target variance $v$",
-                     "cho phương sai bằng giá trị mục tiêu $v$", (TARGET,))
-    d.solve(goal, r, "solve", "solve for the bound $r > 0$", "giải tìm cận $r > 0$")
+    d.require(Var(X), v, "match the target variance $v$", "cho phương sai bằng giá trị mục tiêu $v$", (TARGET,))
+    d.solve(sp.Eq(symmetric, v), r, "solve", "solve for the bound $r > 0$", "giải tìm cận $r > 0$")
     d.result("bound")
     return d.build(main="bound")
 
@@ -94,27 +83,29 @@ def gaussian_moments() -> Derivation:
     d = Builder("gaussian-moments",
                 Text("Moments of the Gaussian distribution", "Các moment của phân phối chuẩn"),
                 (GAUSSIAN, CENTRED),
-                Model(distributions={Z: stats.Normal("Z", mu, sigma)}))
+                Model(random=(Z,)))
     f = gaussian_density()
     d.step(Mean(Z), moment_integral(1, f, -sp.oo, sp.oo), "definition of expectation",
            "integrate $x f(x)$ over the real line", "tích phân $x f(x)$ trên toàn trục số",
            (GAUSSIAN,))
-    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân")
+    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân",
+           (GAUSSIAN,))
     d.result("mean")
     d.step(Var(Z), sp.Integral((x - mu)**2 * f, (x, -sp.oo, sp.oo)), "definition of variance",
            "integrate $(x - \\mu)^2 f(x)$", "tích phân $(x - \\mu)^2 f(x)$", (GAUSSIAN,))
-    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân")
+    d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân",
+           (GAUSSIAN,))
     d.result("variance")
-    f0 = f.subs(mu, 0)
+    f0 = gaussian_density(0)
     d.step(Mean(Z**4), moment_integral(4, f0, -sp.oo, sp.oo), "definition of expectation",
            "fourth moment of the centred Gaussian", "moment bậc bốn của phân phối chuẩn tâm 0",
-           (GAUSSIAN, CENTRED))
+           (CENTRED,))
     d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration", "evaluate the integral", "tính tích phân",
            (CENTRED,))
     d.result("fourth-moment")
     d.step(Mean(Z**2 * sp.Heaviside(Z)), moment_integral(2, f0, 0, sp.oo),
            "definition of expectation", "only $Z > 0$ contributes: integrate over $[0, \\infty)$",
-           "chỉ phần $Z > 0$ đóng góp: tích phân trên $[0, \\infty)$", (GAUSSIAN, CENTRED))
+           "chỉ phần $Z > 0$ đóng góp: tích phân trên $[0, \\infty)$", (CENTRED,))
     d.then(sp.simplify(d.last.rhs.doit(conds="none")), "integration",
            "evaluate: half of $E[Z^2]$, by symmetry", "tính: bằng một nửa $E[Z^2]$, do đối xứng",
            (CENTRED,))

@@ -36,7 +36,7 @@ def gradient_vanishing() -> Derivation:
                 rule="bound", why=Text(
                     f"each factor lies in $[0, {sp.latex(peak)}]$ (its maximum, at $z = 0$)",
                     f"mỗi thừa số nằm trong $[0, {sp.latex(peak)}]$ (giá trị lớn nhất, tại $z = 0$)"),
-                given=(SIGMOID_LAYERS,), factor=factor, variable=z_l))
+                given=(SIGMOID_LAYERS,)))
     d.result("bound")
     for depth in DEPTHS:
         d.step(sp.Pow(peak, depth, evaluate=False), peak**depth, "arithmetic",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..assumptions import described, iid, zero_bias, zero_mean
+from ..assumptions import independent, iid, zero_bias, zero_mean
 from ..derivation import Builder, Derivation
 from ..moments import Mean, Var
 from ..registry import get, register
@@ -16,11 +16,11 @@ X, Y = sp.symbols("X Y")
 w, x, b, z = sp.symbols("w x b z")
 W, Xs = sp.IndexedBase(w), sp.IndexedBase(x)
 
-INDEPENDENT = described("independent", "$X$ and $Y$ are independent", "$X$ và $Y$ độc lập")
+INDEPENDENT = independent("independent", "independent variables", "hai biến độc lập", (X,), (Y,))
 IID = iid(w, x)
-INDEPENDENT_BIAS = described(
-    "independent-bias", "the bias $b$ is independent of the weights and inputs",
-    "bias $b$ độc lập với trọng số và đầu vào")
+INDEPENDENT_BIAS = independent("independent-bias", "the bias is independent of the weights and inputs",
+                               "bias độc lập với trọng số và đầu vào", (b,), (w, x))
+LAYER_MODEL = (IID, INDEPENDENT_BIAS)
 ZERO_MEAN_W = zero_mean(w, "weights", "trọng số")
 ZERO_MEAN_X = zero_mean(x, "inputs", "đầu vào")
 ZERO_BIAS = zero_bias(b)
@@ -47,9 +47,9 @@ def product_variance() -> Derivation:
            "hai biến độc lập: kỳ vọng của tích bằng tích các kỳ vọng", (INDEPENDENT,))
     raw = {Mean(U**2): Var(U) + Mean(U)**2 for U in (X, Y)}
     d.then(d.last.rhs.xreplace(raw), "variance identity", "$E[U^2] = \\operatorname{Var}(U) + E[U]^2$",
-           "$E[U^2] = \\operatorname{Var}(U) + E[U]^2$")
+           "$E[U^2] = \\operatorname{Var}(U) + E[U]^2$", (INDEPENDENT,))
     d.then(sp.expand(d.last.rhs), "algebra", "expand; the $E[X]^2 E[Y]^2$ terms cancel",
-           "khai triển; các số hạng $E[X]^2 E[Y]^2$ triệt tiêu")
+           "khai triển; các số hạng $E[X]^2 E[Y]^2$ triệt tiêu", (INDEPENDENT,))
     d.result("variance")
     return d.build()
 
@@ -68,17 +68,17 @@ def layer_variance() -> Derivation:
            "$z = \\sum_{i=1}^{n} w_i x_i + b$")
     d.then(sp.Sum(Var(W[i] * Xs[i]), (i, 1, n)) + Var(b), "independence",
            "the variance of a sum of independent terms is the sum of their variances",
-           "phương sai của tổng các số hạng độc lập bằng tổng các phương sai", (IID, INDEPENDENT_BIAS))
+           "phương sai của tổng các số hạng độc lập bằng tổng các phương sai", LAYER_MODEL)
     d.then(n * Var(w * x) + Var(b), "identical distribution", "the $n$ terms have the same variance",
-           "$n$ số hạng có cùng phương sai", (IID,))
+           "$n$ số hạng có cùng phương sai", LAYER_MODEL)
     d.then(n * product_variance_formula(w, x) + Var(b), "product-variance",
            "variance of a product of independent variables",
-           "phương sai của tích hai biến độc lập", (IID,))
+           "phương sai của tích hai biến độc lập", LAYER_MODEL)
     d.then(sp.collect(sp.expand(d.last.rhs.subs(*ZERO_MEAN_W.subs[0])), n * Var(w)), "assumption",
-           "zero-mean weights", "trọng số có kỳ vọng bằng 0", (ZERO_MEAN_W,))
+           "zero-mean weights", "trọng số có kỳ vọng bằng 0", (*LAYER_MODEL, ZERO_MEAN_W))
     d.result("general")
     d.then(sp.factor(d.last.rhs.subs(dict(ZERO_MEAN_X.subs + ZERO_BIAS.subs))).doit(), "assumption",
            "zero-mean inputs and $b = 0$", "đầu vào có kỳ vọng bằng 0 và $b = 0$",
-           (ZERO_MEAN_W, ZERO_MEAN_X, ZERO_BIAS))
+           (*LAYER_MODEL, ZERO_MEAN_W, ZERO_MEAN_X, ZERO_BIAS))
     d.result("zero-mean")
     return d.build(main="zero-mean")

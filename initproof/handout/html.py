@@ -70,14 +70,16 @@ def _(block: DerivationBlock, lang: str) -> str:
     d = derive.get(block.id)
     heading = HEADINGS["assumptions"](lang)
     items = "".join(f"<li>{prose(a.text(lang))}</li>" for a in d.assumptions)
+    conflicts = "".join(f'<p class="conflict"><strong>{HEADINGS["conflicts"](lang)}:</strong> {prose(c.text(lang))}</p>'
+                        for c in d.conflicts)
     rows = []
     for k, step in enumerate(d.steps):
         lhs, operator, rhs = relation_latex(step.relation)
         left = "" if chained(d, k) else math(lhs)
         rows.append(f'<tr><td class="lhs">{left}</td><td class="rel">{math(operator)}</td><td>{math(rhs)}</td>'
-                    f'<td class="why">{prose(justification(step, lang))}</td></tr>')
+                    f'<td class="why">{prose(justification(d, k, lang))}</td></tr>')
     return (f"<h3>{html.escape(d.title(lang))} <code>{d.id}</code></h3>\n<p>{heading}:</p><ul>{items}</ul>\n"
-            f'<table class="steps">{"".join(rows)}</table>')
+            f'{conflicts}<table class="steps">{"".join(rows)}</table>')
 
 
 @render.register

@@ -63,9 +63,12 @@ def _(block: DerivationBlock, lang, files, figure_dir) -> str:
     d = derive.get(block.id)
     assumptions = "\n".join(f"  \\item {tex_escape(a.text(lang))}" for a in d.assumptions)
     heading = HEADINGS["assumptions"](lang)
+    conflicts = "".join(f"\\noindent\\textbf{{{HEADINGS['conflicts'](lang)}:}} {tex_escape(c.text(lang))}\n\n"
+                        for c in d.conflicts)
     steps = latex_align(d, lang, justification="\\parbox{{0.3\\linewidth}}{{\\raggedright\\small {}}}")
-    return (f"\\subsection*{{{tex_escape(d.title(lang))} \\texttt{{({d.id})}}}}\n"
-            f"{heading}:\n\\begin{{itemize}}\\itemsep0pt\n{assumptions}\n\\end{{itemize}}\n{{\\small\n{steps}\n}}")
+    return (f"\\subsection*{{{tex_escape(d.title(lang))} \\texttt{{({tex_escape(d.id)})}}}}\n"
+            f"{heading}:\n\\begin{{itemize}}\\itemsep0pt\n{assumptions}\n\\end{{itemize}}\n{conflicts}"
+            f"{{\\small\n{steps}\n}}")
 
 
 @render.register
