@@ -17,6 +17,8 @@ from .functions import sigmoid
 from .parse import ParseError, parse_expression
 from .symbols import z
 
+PROBES = tuple(sp.Rational(k, 4) for k in (-12, -5, -2, -1, 0, 1, 3, 7, 13))
+"""Points where a user activation must be real and finite."""
 LEAKY_SLOPE = sp.Rational(1, 100)
 """Default negative slope of leaky ReLU (PyTorch's and Keras' default)."""
 
@@ -73,6 +75,13 @@ def activation(name_or_expression: str) -> sp.Expr:
                          f"(or a name: {', '.join(NAMES)})") from None
     if z not in expr.free_symbols:
         raise ParseError(f"activation {name_or_expression!r} does not depend on z")
+    for point in PROBES:
+        value = sp.N(expr.subs(z, point), 20)
+        if not value.is_real or not value.is_finite:
+            raise ParseError(f"activation {name_or_expression!r} is not a real number at z = {point}: an activation "
+                             "must be defined for every real z")
+    if len({sp.N(expr.subs(z, point), 15) for point in PROBES}) == 1 and sp.simplify(sp.diff(expr, z)) == 0:
+        raise ParseError(f"activation {name_or_expression!r} is constant")
     return expr
 
 

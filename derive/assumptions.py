@@ -77,7 +77,7 @@ class Assumption:
 
 
 def _independence_latex(groups: tuple[tuple[sp.Symbol, ...], ...]) -> str:
-    names = [", ".join(f"{sp.latex(s)}_i" for s in group) for group in groups]
+    names = [", ".join(sp.latex(s) for s in group) for group in groups]
     return " \\perp ".join(f"\\{{{name}\\}}" if len(group) > 1 else name
                            for name, group in zip(names, groups, strict=True))
 

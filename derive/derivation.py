@@ -11,7 +11,6 @@ from .assumptions import Assumption
 from .moments import Mean, Var
 from .steps import (
     Citation,
-    Expansion,
     Identity,
     Model,
     Proof,
@@ -70,9 +69,9 @@ class Conflict:
         others = ", ".join(a.id for a in self.others)
         lhs, rhs = sp.latex(self.relation.lhs), sp.latex(self.value)
         if lang == "vi":
-            return (f"Các giả thiết {self.assumption.id} và {others} mâu thuẫn nhau: "
+            return (f"{self.assumption.id} và {others} mâu thuẫn nhau: "
                     f"theo {others}, ${lhs} = {rhs}$ chứ không phải ${sp.latex(self.relation.rhs)}$.")
-        return (f"Assumptions {self.assumption.id} and {others} contradict each other: "
+        return (f"{self.assumption.id} and {others} contradict each other: "
                 f"under {others}, ${lhs} = {rhs}$, not ${sp.latex(self.relation.rhs)}$.")
 
 

@@ -156,7 +156,8 @@ class Model:
     """What the symbols of a derivation mean, for checking its steps.
 
     ``random`` lists the random variables (generic members of i.i.d. families included);
-    a symbol that is neither listed nor given a distribution by a cited assumption is a constant. ``definitions`` maps an expression to what it stands
+    a symbol that is neither listed nor given a distribution by a cited assumption is a
+    constant. ``definitions`` maps an expression to what it stands
     for, e.g. ``z_next: Sum(w[i] * a[i], (i, 1, n))``. Which variables are independent and
     which have a known distribution is not the model's to say: a step uses what the
     assumptions it cites declare.
@@ -257,7 +258,7 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
     :math:`E[X^k] = M^{(k)}(0)`, for distributions whose MGF sympy knows in closed
     form; anything else (and any hand-made density) is integrated against the density
     over the support, a ``Piecewise`` branch by branch over each branch's interval
-    (ReLU-like ``Max`` rewritten with ``Heaviside``).
+    (``Min`` and ``Max`` first rewritten as ``Piecewise``).
     """
     arg = unfold(node.args[0])
     if isinstance(node, Var):
@@ -275,10 +276,17 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
     point = sp.Dummy("x", real=True)
     support = stats.pspace(variable).domain.set
     density = stats.density(variable)(point)
-    arg = sp.piecewise_fold(arg)
+    arg = sp.piecewise_fold(arg.rewrite(sp.Piecewise) if arg.has(sp.Min, sp.Max) else arg)
     pieces = arg.as_expr_set_pairs(support) if isinstance(arg, sp.Piecewise) else [(arg, support)]
     return sp.Add(*(sp.integrate(piece.rewrite(sp.Heaviside).xreplace({symbol: point}) * density,
-                                 (point, where.inf, where.sup), conds="none") for piece, where in pieces))
+                                 (point, interval.inf, interval.sup), conds="none")
+                    for piece, where in pieces for interval in _intervals(where)))
+
+
+def _intervals(where: sp.Set) -> tuple[sp.Set, ...]:
+    """The disjoint intervals of ``where`` (a union is integrated interval by interval, never
+    across its gaps)."""
+    return where.args if isinstance(where, sp.Union) else (where,)
 
 
 @singledispatch
@@ -354,7 +362,8 @@ def _bounded_factor(factor: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Symb
         raise StepFailed(f"the factor {sp.sstr(factor)} depends on the index {index} itself")
     variables = factor.free_symbols
     if len(variables) != 1 or not next(iter(variables)).is_real:
-        raise StepFailed(f"a bound takes the supremum over one real variable; the factor has {sorted(map(str, variables))}")
+        raise StepFailed("a bound takes the supremum over one real variable; the factor has "
+                         f"{sorted(map(str, variables))}")
     return factor, next(iter(variables))
 
 

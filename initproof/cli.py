@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,13 +22,16 @@ import derive
 from derive import render
 from derive.activations import NAMES
 from derive.audit import audit
-from derive.library.gains import for_activation
+from derive.library.gains import NotFinite, for_activation
 from derive.parse import ParseError
 from derive.registry import options
 from derive.text import LANGUAGES
 from verify.settings import Settings
 
 from .handout.formats import FORMATS, HandoutError, default_format, default_path
+
+BUDGET = 60.0
+"""Seconds a symbolic computation on user input may take."""
 
 
 class UsageError(Exception):
@@ -80,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--format", choices=FORMATS,
                          help="pdf (needs pdflatex), html (self-contained) or tex (sources); "
                               "default: pdf when pdflatex is installed, else html")
-    handout.add_argument("--seed", type=int, default=0, help="seed of the verification run")
+    handout.add_argument("--seed", type=_seed, default=0, help="seed of the verification run")
+    handout.add_argument("--force", action="store_true", help="replace a LaTeX source edited since it was written")
     return parser
 
 
@@ -94,7 +101,7 @@ def _verify_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument("ids", nargs="*", metavar="ID", help="derivations to check (default: all)")
     check.add_argument("--samples", type=_positive_int, default=defaults.samples,
                        help="samples per sampling check")
-    check.add_argument("--seed", type=int, default=0, help="seed of numpy's Generator")
+    check.add_argument("--seed", type=_seed, default=0, help="seed of numpy's Generator")
     check.add_argument("--precision", type=_fraction, default=defaults.precision,
                        help="largest relative half-width of a passing interval")
     check.add_argument("--network-precision", type=_fraction, default=defaults.network_precision,
@@ -115,6 +122,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, not {text}")
     return value
 
 
@@ -164,10 +178,41 @@ def _gain(args: argparse.Namespace) -> str:
 
 
 def _exact_gain(text: str) -> derive.Derivation:
+    """The exact-gain derivation of a catalogue name or a user expression, refused in one line when
+    the expression is not admissible, has infinite Gaussian moments, or takes too long."""
+    with budget(f"deriving the exact gain of {text!r}"):
+        try:
+            return for_activation(text)
+        except (ParseError, NotFinite) as error:
+            raise UsageError(str(error)) from None
+
+
+class _Expired(Exception):
+    """The time budget of a computation on user input ran out."""
+
+
+@contextmanager
+def budget(what: str, seconds: float = BUDGET):
+    """Run a computation on user input within ``seconds``, and turn a runaway one (too slow, too
+    large a number, too deep a recursion) into a one-line :class:`UsageError`."""
+    timed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+    def expire(signum, frame):
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire) if timed else None
+    if timed:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return for_activation(text)
-    except ParseError as error:
-        raise UsageError(str(error)) from None
+        yield
+    except _Expired:
+        raise UsageError(f"{what} took longer than {seconds:g} s; try a simpler expression") from None
+    except (OverflowError, MemoryError, RecursionError):
+        raise UsageError(f"{what}: the numbers grow too large to evaluate") from None
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
@@ -225,6 +270,7 @@ def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int
         raise UsageError("give either derivation ids or --activation/--var-w, not both")
     if args.factor <= 1:
         raise UsageError(f"--factor must be greater than 1, not {args.factor:g}")
+    _exact_gain(args.activation)
     try:
         check = rule_check(args.activation, args.var_w, args.width, args.depth, args.bias_var)
     except ParseError as error:
@@ -253,6 +299,7 @@ class Progress:
 
 def _handout(args: argparse.Namespace) -> tuple[str, int]:
     from .handout.build import build as build_handout
+    from .handout.build import check_destination
 
     fmt = args.format
     if fmt is None:
@@ -263,7 +310,11 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
                   file=sys.stderr)
     path = args.output or default_path(args.lang, fmt)
     try:
-        written = build_handout(path, args.lang, fmt, args.seed)
+        check_destination(path, fmt, args.force)
+    except HandoutError as error:
+        raise UsageError(str(error)) from None
+    try:
+        written = build_handout(path, args.lang, fmt, args.seed, force=args.force)
     except HandoutError as error:
         print(f"initproof: error: {str(error).splitlines()[0]}", file=sys.stderr)
         return "", 1
@@ -303,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except derive.DerivationError as error:
         print(f"initproof: a derivation failed its check: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("initproof: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         sys.stderr.close()
     return 0

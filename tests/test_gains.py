@@ -201,3 +201,23 @@ def test_frameworks_table_for_relu() -> None:
     he = rows["Keras", "HeNormal / HeUniform"]
     assert he.forward[50] == pytest.approx(1.0, rel=1e-9)
     assert he.backward[50] == pytest.approx(1.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("text, kinks", [
+    ("max(min(z,1),-1)", (-1, 1)), ("min(max(z,0),6)", (0, 6)), ("abs(z)", (0,)), ("max(z, z/10)", (0,)),
+    ("min(z, 0) + 2*max(z, 0)", (0,)), ("max(z, -1)", (-1,)),
+])
+def test_clipped_and_piecewise_activations_against_independent_quadrature(text: str, kinks: tuple) -> None:
+    import mpmath
+
+    from derive.activations import activation
+    from derive.symbols import z
+
+    d = for_activation(text)
+    phi = activation(text)
+    m = sp.Symbol("m", positive=True, integer=True)
+    for expr, rule, fan in ((phi**2, "forward", n), (sp.diff(phi, z) ** 2, "backward", m)):
+        f = sp.lambdify(z, expr.rewrite(sp.Piecewise), "mpmath")
+        with mpmath.workdps(30):
+            reference = mpmath.quad(lambda x, f=f: f(x) * mpmath.npdf(x), [-mpmath.inf, *kinks, mpmath.inf])
+        assert float(1 / (fan * d.named(rule).rhs)) == pytest.approx(float(reference), rel=1e-12), (text, rule)

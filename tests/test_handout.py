@@ -65,7 +65,7 @@ def test_measured_number_matches_verify_json(handout, capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     page = html.document(handout, "en")
     he = next(c for c in data["checks"] if c["claim"].startswith("ReLU, Var(w) = 2/n"))
-    assert f"<td>{content._g(he['estimate'])}</td>" in page
+    assert f"<mn>{content._g(he['estimate'])}</mn>" in page
     layer = next(c for c in data["checks"] if c["claim"].startswith("ReLU, Var(w) = 1/n"))["layers"][-1]
     assert content._g(layer["measured_forward"]) in page
 
@@ -109,7 +109,7 @@ def test_interrupted_write_leaves_existing_file(tmp_path, monkeypatch) -> None:
 
 
 def test_cli_html_end_to_end(tmp_path, capsys) -> None:
-    target = tmp_path / "out" / "h.html"
+    target = tmp_path / "h.html"
     assert main(["handout", "--format", "html", "--lang", "vi", "-o", str(target), "--seed", str(SEED)]) == 0
     assert "wrote" in capsys.readouterr().out
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -119,3 +119,34 @@ def test_measured_numbers_keep_their_trailing_zeros() -> None:
     assert content._g(1.00004, measured=True) == "1.000"
     assert content._g(2.0) == "2"
     assert content._g(7.1573e-7, measured=True) == "7.157 \\times 10^{-7}"
+
+
+def test_bad_output_paths_are_refused_before_any_work_and_nothing_is_lost(tmp_path, capsys) -> None:
+    precious = tmp_path / "notes.html"
+    precious.write_text("precious")
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    cases = [["--format", "tex", "-o", str(precious)], ["--format", "html", "-o", str(folder)],
+             ["--format", "html", "-o", str(tmp_path / "missing" / "x.html")],
+             ["--format", "html", "-o", "/proc/x.html"], ["--format", "html", "--seed", "-1"]]
+    for arguments in cases:
+        assert main(["handout", *arguments]) == 2, arguments
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and error.startswith("initproof: error:"), error
+    assert precious.read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "notes.html"]
+    assert list(folder.iterdir()) == []
+
+
+def test_an_edited_latex_source_is_kept_unless_forced(tmp_path, capsys) -> None:
+    from initproof.handout.build import _stamped, check_destination
+    from initproof.handout.formats import HandoutError
+
+    target = tmp_path / "h.pdf"
+    source = tmp_path / "h.tex"
+    source.write_text(_stamped("\\documentclass{article}\n"))
+    check_destination(target, "pdf")
+    source.write_text(source.read_text() + "% my own notes\n")
+    with pytest.raises(HandoutError, match="edited"):
+        check_destination(target, "pdf")
+    check_destination(target, "pdf", force=True)

@@ -17,11 +17,10 @@ from sympy import stats
 
 import derive
 from derive import Builder, DerivationError, Text
-from derive.assumptions import Assumption, described, distributed, goal, independent
+from derive.assumptions import STANDARD_NORMAL, Assumption, described, distributed, goal, independent
 from derive.functions import sigmoid
 from derive.moments import Mean, Var
 from derive.render import as_dict, text
-from derive.assumptions import STANDARD_NORMAL
 from derive.steps import Bound, Model, Proof, Quadrature
 
 n = sp.Symbol("n", positive=True, integer=True)

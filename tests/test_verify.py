@@ -235,3 +235,62 @@ def test_a_check_is_decided_by_the_directions_it_judges() -> None:
     assert not on_forward.passed  # q_l grows by 1.3 per layer: the claim is false
     assert on_backward.passed  # the gradients follow the recursion, which is right
     assert all(row["agrees_backward"] and not row["judged_forward"] for row in on_backward.layers)
+
+
+@pytest.mark.parametrize("q", [1e-6, 1.0, 1e4, 1e8])
+@pytest.mark.parametrize("name", ["softplus", "gelu", "elu", "tanh", "sigmoid", "silu"])
+def test_recursion_expectations_match_mpmath_at_every_scale(name: str, q: float) -> None:
+    import mpmath
+
+    phi = named(name)
+    for expr, numeric in zip((phi**2, sp.diff(phi, z) ** 2), activation_pair(phi), strict=True):
+        exact = sp.lambdify(z, expr, "mpmath")
+        with mpmath.workdps(30):
+            scale = mpmath.sqrt(q)
+            reference = mpmath.quad(lambda u, f=exact, s=scale: f(u) * mpmath.npdf(u, 0, s),
+                                    [-mpmath.inf, -scale, -1, 0, 1, scale, mpmath.inf])
+        assert gaussian_expectation(lambda u, f=numeric: f(u) ** 2, q) == pytest.approx(float(reference), rel=1e-12)
+
+
+def test_softplus_backward_rule_gradient_after_50_layers() -> None:
+    phi, dphi = activation_pair(named("softplus"))
+    gain = float(sp.Symbol("m", positive=True, integer=True) * derive.get("exact-gain-softplus").named("backward").rhs)
+    _, backward = predict(phi, dphi, gain, 50, 1 / gain)
+    assert backward[0] == pytest.approx(4.20388e10, rel=2e-6)
+
+
+def test_elu_is_compiled_without_cancellation_near_zero() -> None:
+    phi, _ = activation_pair(named("elu"))
+    small = np.array([-1e-10, -1e-7])
+    assert phi(small) == pytest.approx(np.expm1(small), rel=1e-15)
+
+
+def test_a_network_check_states_its_power_and_a_larger_error_is_caught() -> None:
+    settings = Settings(comparisons=40)
+    check = NetworkCheck("he", Text("2/n", "2/n"), named("relu"), 2.0, 256, 6, replicates=64,
+                         preserves=("forward",), judged=("forward",), input_var=0.5)
+    outcome = check.run(np.random.default_rng(0), settings)
+    assert outcome.passed and 0.02 < outcome.detects < 0.15
+    wrong = NetworkCheck("he", Text("wrong", "sai"), named("relu"), 2.0 * (1 + 2 * outcome.detects), 256, 6,
+                         replicates=64, preserves=("forward",), judged=("forward",), input_var=0.5)
+    assert not wrong.run(np.random.default_rng(0), settings).passed
+
+
+def test_backward_rule_checks_run_real_networks() -> None:
+    forward_rule, backward_rule = suite.exact_gain_checks("tanh")
+    predicted_forward, predicted_backward = backward_rule.predictions()
+    assert predicted_forward[-1] < 0.8  # q_l leaves 1 under the backward rule ...
+    assert abs(predicted_backward[0] - 1) > 0.2  # ... so the gradient is not kept, and the check says so
+    assert "real network" in backward_rule.claim.en
+    assert backward_rule.run(np.random.default_rng(1), Settings(comparisons=40)).passed
+
+
+def test_width_extrapolation_removes_the_finite_width_bias() -> None:
+    settings = Settings(comparisons=40)
+    silu = suite.exact_gain_checks("silu")[1]
+    assert silu.extrapolate
+    from dataclasses import replace
+    plain = replace(silu, extrapolate=False, width=128, replicates=128)
+    narrow, extrapolated = (c.run(np.random.default_rng(2), settings).layers[0] for c in (plain, silu))
+    assert narrow["measured_backward"] > 1.1 * narrow["predicted_backward"] and not narrow["agrees_backward"]
+    assert extrapolated["agrees_backward"] and extrapolated["precise_backward"]

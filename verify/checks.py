@@ -11,9 +11,9 @@ import sympy as sp
 from derive.text import Text
 
 from .estimate import Draw, Estimate, block_statistics, interval
-from .network import Weights, gaussian_weights, simulate
+from .network import Measurement, Weights, gaussian_weights, simulate
 from .numeric import activation_pair
-from .recursion import gaussian_expectation, predict
+from .recursion import predict
 from .settings import Settings
 
 
@@ -30,6 +30,9 @@ class Outcome:
     estimate: Estimate
     passed: bool
     layers: list[dict] = field(default_factory=list)
+    detects: float | None = None
+    """For a network check: the smallest relative error of what it judges that it catches
+    (:func:`detectable`; None: not even 100%)."""
 
     def as_dict(self) -> dict:
         data = {"id": self.id, "claim": self.claim.en, "expected": self.expected,
@@ -37,6 +40,7 @@ class Outcome:
                 "ci": list(self.estimate.ci), "samples": self.estimate.samples, "passed": self.passed}
         if self.layers:
             data["layers"] = self.layers
+            data["detects_relative_error"] = self.detects
         return data
 
 
@@ -78,19 +82,25 @@ class ExactCheck:
 
 @dataclass(frozen=True)
 class NetworkCheck:
-    """Per-layer forward and backward variances of simulated networks against predictions.
+    r"""Per-layer forward and backward variances of simulated networks against predictions.
 
     A direction named in ``preserves`` (``"forward"``, ``"backward"``) is held at
     every layer against one value: the first layer's predicted variance forward,
     the top layer's backward (the claim of a variance-preserving rule); other
     directions against the exact recursion of :mod:`verify.recursion`. ``gain``
-    is ``n Var(w)``; inputs have variance ``input_var``. ``unit_slopes`` runs the
-    backward pass through fresh unit-variance pre-activations (the mean-field
-    model of a backward rule derived at ``q = 1``). The check passes when every layer of
-    each direction in ``judged`` agrees with its prediction, precisely; the other direction
-    is measured and reported only (its mean-field prediction can carry a finite-width
+    is ``n Var(w)``; inputs have variance ``input_var``. The networks are real: the backward
+    pass multiplies by :math:`\phi'` at each layer's own pre-activations. The check passes when
+    every layer of each direction in ``judged`` agrees with its prediction, precisely; the other
+    direction is measured and reported only (its mean-field prediction can carry a finite-width
     bias that compounds over depth). The outcome's summary is the last layer's forward
-    variance, or, for a backward claim, the gradient that reached layer 1.
+    variance, or, for a backward claim, the gradient that reached layer 1; its ``detects`` is
+    the check's power (:func:`detectable`).
+
+    ``extrapolate`` removes the :math:`O(1/n)` finite-width bias the recursion does not have: each
+    replicate pairs a network of width ``n`` with one of width ``n/2`` and measures
+    :math:`2 v_n - v_{n/2}` (Richardson). For SiLU under its backward rule the gradient reaching
+    layer 1 is 0.970, 0.889 and 0.843 at widths 128, 256 and 512 against the recursion's 0.800;
+    extrapolated, 0.808 and 0.797.
     """
 
     id: str
@@ -104,30 +114,47 @@ class NetworkCheck:
     preserves: tuple[str, ...] = ()
     weights: Weights | None = None
     input_var: float = 1.0
-    unit_slopes: bool = False
     judged: tuple[str, ...] = ("forward", "backward")
+    extrapolate: bool = False
 
     @property
     def comparisons(self) -> int:
         return 2 * self.depth
 
-    def predictions(self) -> tuple[np.ndarray, np.ndarray]:
+    def predictions(self, error: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted forward and backward variances per layer, for a gain wrong by the relative
+        ``error`` (0: the check's own)."""
         phi, dphi = activation_pair(self.activation)
-        forward, backward = predict(phi, dphi, self.gain, self.depth, self.input_var, self.bias_var)
-        if self.unit_slopes:
-            factor = self.gain * gaussian_expectation(lambda u: dphi(u) ** 2, 1.0)
-            backward = factor ** np.arange(self.depth, 0, -1, dtype=float)
+        forward, backward = predict(phi, dphi, self.gain * (1 + error), self.depth, self.input_var, self.bias_var)
         if "forward" in self.preserves:
             forward = np.full(self.depth, forward[0])
         if "backward" in self.preserves:
             backward = np.full(self.depth, backward[-1])
         return forward, backward
 
-    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
+    def actual(self, error: float) -> tuple[np.ndarray, np.ndarray]:
+        """What networks run with a gain wrong by ``error`` do, by the recursion."""
         phi, dphi = activation_pair(self.activation)
-        weights = self.weights or gaussian_weights(self.gain / self.width)
-        measured = simulate(phi, dphi, weights, self.width, self.depth, self.replicates, rng,
-                            batch=64, q0=self.input_var, bias_var=self.bias_var, unit_slopes=self.unit_slopes)
+        return predict(phi, dphi, self.gain * (1 + error), self.depth, self.input_var, self.bias_var)
+
+    def measure(self, rng: np.random.Generator) -> Measurement:
+        """Per-replicate forward and backward variances (extrapolated to infinite width if asked)."""
+        phi, dphi = activation_pair(self.activation)
+
+        def at(width: int) -> Measurement:
+            weights = self.weights or gaussian_weights(self.gain / width)
+            return simulate(phi, dphi, weights, width, self.depth, self.replicates, rng,
+                            batch=64, q0=self.input_var, bias_var=self.bias_var)
+
+        measured = at(self.width)
+        if not self.extrapolate:
+            return measured
+        half = at(self.width // 2)
+        return Measurement(2 * measured.forward - half.forward, 2 * measured.backward - half.backward,
+                           measured.spread, measured.values + half.values)
+
+    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
+        measured = self.measure(rng)
         forward, backward = self.predictions()
         layers, passed = [], True
         for layer in range(self.depth):
@@ -149,4 +176,39 @@ class NetworkCheck:
         else:
             shown, values = float(forward[-1]), measured.forward[:, -1]
         summary = interval(values, settings.alpha, settings.comparisons, measured.values)
-        return Outcome(self.id, self.claim, shown, summary, bool(passed), layers)
+        return Outcome(self.id, self.claim, shown, summary, bool(passed), layers, detectable(self, layers))
+
+
+def detectable(check: NetworkCheck, layers: list[dict], largest: float = 0.5) -> float | None:
+    r"""The check's power: the smallest relative error of what it judges that it would catch.
+
+    For a direction the rule claims to keep (``preserves``), a rule wrong by :math:`\delta` runs its
+    networks with gain :math:`n \operatorname{Var}(w)(1 + \delta)` and still claims a constant variance;
+    it is caught once the recursion moves some layer away from that claim by twice the layer's
+    interval half-width (either sign of :math:`\delta`; the larger is returned; None if even
+    ``largest`` is not caught). For a direction judged against the recursion, the smallest
+    relative error of the predicted values that is twice a half-width at some layer."""
+    half_widths = {direction: np.array([(row[f"ci_{direction}"][1] - row[f"ci_{direction}"][0]) / 2
+                                        for row in layers]) for direction in check.judged}
+    index = {"forward": 0, "backward": 1}
+    kept = [d for d in check.judged if d in check.preserves]
+    predicted = check.predictions()
+    errors = [float(np.min(2 * half_widths[d] / np.abs(predicted[index[d]]))) for d in check.judged if d not in kept]
+
+    def caught(error: float) -> bool:
+        claimed, actual = check.predictions(error), check.actual(error)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return any(np.any(np.abs(actual[index[d]] - claimed[index[d]]) >= 2 * half_widths[d]) for d in kept)
+
+    if kept:
+        bounds = []
+        for sign in (1.0, -1.0):
+            if not caught(sign * largest):
+                return None
+            low, high = 0.0, largest
+            for _ in range(30):
+                middle = (low + high) / 2
+                low, high = (low, middle) if caught(sign * middle) else (middle, high)
+            bounds.append(high)
+        errors.append(max(bounds))
+    return min(errors) if errors else None

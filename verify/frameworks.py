@@ -5,13 +5,15 @@ For square layers (``n = m``) each recipe of :mod:`derive.frameworks` gives
 and pushed through the exact recursion (:mod:`verify.recursion`) from inputs of
 first-layer pre-activations of unit variance (``q_1 = 1``): the forward variance
 ``q_L`` and the gradient variance reaching the input, relative to the output's,
-after ``L`` = 10 and 50 layers; and the slope of the forward map
-:math:`q \mapsto n \operatorname{Var}(w) E[\phi(\sqrt q\,\xi)^2]` at ``q = 1``, which says
-whether the exact rule's fixed point attracts (< 1) or repels (> 1) the variance.
+after ``L`` = 10 and 50 layers; and where the forward map
+:math:`q \mapsto n \operatorname{Var}(w) E[\phi(\sqrt q\,\xi)^2]` settles from ``q = 1`` (its fixed
+point :math:`q^*`, 0 when the variance dies out and infinity when it blows up) with the map's slope
+there, which says whether that fixed point attracts (< 1) or repels (> 1) the variance.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from functools import cache
 
@@ -21,7 +23,7 @@ from derive.library.gains import for_activation
 from derive.symbols import m, n
 
 from .numeric import activation_pair
-from .recursion import gaussian_expectation, predict
+from .recursion import fixed_point_slope, gaussian_expectation, predict
 
 DEPTHS = (10, 50)
 SQUARE = 7
@@ -39,6 +41,7 @@ class Row:
     formula: str
     n_var: float
     ratio: float
+    fixed_point: float
     slope: float
     forward: dict[int, float]
     backward: dict[int, float]
@@ -57,17 +60,32 @@ def exact_gains(activation: str) -> tuple[float, float]:
 
 
 @cache
-def depth_profile(activation: str, gain: float) -> tuple[dict[int, float], dict[int, float], float]:
+def depth_profile(activation: str, gain: float) -> tuple[dict[int, float], dict[int, float], float, float]:
     """Forward variance and input-gradient variance after each depth of :data:`DEPTHS` from
-    ``q_1 = 1``, and the slope of the forward map at ``q = 1`` (central difference)."""
+    ``q_1 = 1``, the fixed point the forward map settles at, and the map's slope there."""
     phi, dphi = activation_pair(parse_activation(activation))
     forward, backward = {}, {}
     for depth in DEPTHS:
         q, g = predict(phi, dphi, gain, depth, q0=1 / gain)
         forward[depth], backward[depth] = float(q[-1]), float(g[0])
-    step = 1e-4
-    second = [gaussian_expectation(lambda u: phi(u) ** 2, 1 + k * step) for k in (-1, 1)]
-    return forward, backward, gain * (second[1] - second[0]) / (2 * step)
+    fixed = settle(phi, gain)
+    slope = fixed_point_slope(phi, gain, max(fixed, 1e-10)) if math.isfinite(fixed) else math.nan
+    return forward, backward, fixed, slope
+
+
+def settle(phi, gain: float, start: float = 1.0, layers: int = 2000) -> float:
+    r"""Where :math:`q_{l+1} = n \operatorname{Var}(w) E[\phi(\sqrt{q_l}\,\xi)^2]` settles from ``start``:
+    a positive fixed point, 0 when the variance dies out, infinity when it grows without bound."""
+    q, previous = start, start
+    for _ in range(layers):
+        q, previous = gain * gaussian_expectation(lambda u: phi(u) ** 2, q), q
+        if not math.isfinite(q) or q > 1e100:
+            return math.inf
+        if q < 1e-100:
+            return 0.0
+        if abs(q - previous) <= 1e-13 * q:
+            return q
+    return 0.0 if q < previous else math.inf
 
 
 def compare(activation: str) -> list[Row]:
@@ -93,5 +111,5 @@ def compare(activation: str) -> list[Row]:
 
 def _row(activation: str, framework: str, name: str, note: str, formula: str, gain: float, exact: float,
          source: str) -> Row:
-    forward, backward, slope = depth_profile(activation, gain)
-    return Row(activation, framework, name, note, formula, gain, gain / exact, slope, forward, backward, source)
+    forward, backward, fixed, slope = depth_profile(activation, gain)
+    return Row(activation, framework, name, note, formula, gain, gain / exact, fixed, slope, forward, backward, source)

@@ -70,9 +70,9 @@ class Measurement:
 
 def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth: int,
              replicates: int, rng: np.random.Generator, batch: int = 128, q0: float = 1.0,
-             bias_var: float = 0.0, dtype: type = np.float64, unit_slopes: bool = False) -> Measurement:
+             bias_var: float = 0.0, dtype: type = np.float64) -> Measurement:
     """Run ``replicates`` independent networks of ``depth`` square layers of ``width`` units."""
-    network = partial(_network, phi, dphi, weights, width, depth, batch, q0, bias_var, dtype, unit_slopes)
+    network = partial(_network, phi, dphi, weights, width, depth, batch, q0, bias_var, dtype)
     generators = rng.spawn(replicates)
     workers = min(os.cpu_count() or 1, replicates)
     if workers == 1:
@@ -85,7 +85,7 @@ def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth:
 
 
 def _network(phi: Function, dphi: Function, weights: Weights, width: int, depth: int, batch: int,
-             q0: float, bias_var: float, dtype: type, unit_slopes: bool,
+             q0: float, bias_var: float, dtype: type,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One network's per-layer ``q_l``, gradient second moments and unit spreads."""
     forward, backward, spread = np.empty(depth), np.empty(depth), np.empty(depth)
@@ -100,7 +100,7 @@ def _network(phi: Function, dphi: Function, weights: Weights, width: int, depth:
         forward[layer] = np.mean(np.square(z, dtype=np.float64))
         spread[layer] = _spread(z)
         layers.append(w)
-        slopes.append(dphi(rng.standard_normal(z.shape, dtype=dtype) if unit_slopes else z))
+        slopes.append(dphi(z))
         a = phi(z).astype(dtype, copy=False)
     g = rng.standard_normal((batch, width), dtype=dtype)
     for layer in reversed(range(depth)):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 from scipy import special
+from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.activations import derivative
 from derive.functions import sigmoid
@@ -17,14 +18,27 @@ MODULES = [{"sigmoid": special.expit, "Heaviside": np.heaviside, "softplus": lam
            "scipy", "numpy"]
 """sigmoid through scipy's overflow-free ``expit``, softplus through ``logaddexp``; erf and friends
 from scipy."""
-_U = sp.Wild("u")
+_U, _C = sp.Wild("u"), sp.Wild("c", exclude=[z])
 
 
 def stable(expr: sp.Expr) -> sp.Expr:
-    r"""``expr`` with :math:`\log(1 + e^u)` written as ``softplus(u)`` and :math:`e^u/(1 + e^u)` as
-    ``sigmoid(u)``, forms that do not overflow in floating point."""
+    r"""``expr`` in forms that neither overflow nor cancel in floating point: :math:`\log(1 + e^u)`
+    as ``softplus(u)``, :math:`e^u/(1 + e^u)` as ``sigmoid(u)``, :math:`c\,e^u - c` as
+    :math:`c\,\mathrm{expm1}(u)` and :math:`\log(1 + u)` as :math:`\mathrm{log1p}(u)`."""
     expr = expr.replace(sp.log(1 + sp.exp(_U)), lambda u: softplus(u))
-    return expr.replace(sp.exp(_U) / (1 + sp.exp(_U)), lambda u: sigmoid(u))
+    expr = expr.replace(sp.exp(_U) / (1 + sp.exp(_U)), lambda u: sigmoid(u))
+    expr = expr.replace(lambda e: e.is_Add and _cancelling(e) is not None, lambda e: _cancelling(e))
+    return expr.replace(sp.log(1 + _U), lambda u: log1p(u))
+
+
+def _cancelling(expr: sp.Add) -> sp.Expr | None:
+    """``c expm1(u) + rest`` for ``expr = c e^u - c + rest``, else None."""
+    for term in expr.args:
+        match = term.match(_C * sp.exp(_U))
+        if match and match[_C] != 0 and (-match[_C]) in expr.args:
+            rest = expr - term + match[_C]
+            return match[_C] * expm1(match[_U]) + rest
+    return None
 
 
 def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], np.ndarray]:

@@ -10,12 +10,14 @@ and bias variance :math:`\sigma_b^2`, with Gaussian pre-activations
 
 and the variance of the gradient with respect to the activations of layer
 ``l - 1`` is :math:`G_{l-1} = m \operatorname{Var}(w)\, E[\phi'(\sqrt{q_l}\,\xi)^2]\, G_l`
-with :math:`G_L = 1`, :math:`\xi \sim N(0, 1)`. The expectations are
-computed on each half-line separately (so kinks at 0 cost no accuracy) by a
-composite 16-point Gauss-Legendre rule on 40 panels of :math:`[0, 12]`; the
-Gaussian tail beyond 12 weighs less than 1e-32. For the catalogue activations
-this agrees with adaptive quadrature (:func:`scipy.integrate.quad`) to 1e-12,
-at one vectorised evaluation of 640 points per half-line.
+with :math:`G_L = 1`, :math:`\xi \sim N(0, 1)`. Each expectation is the integral of
+:math:`f(u)` against the :math:`N(0, q)` density, on each half-line separately (so kinks at 0
+cost no accuracy), by a composite 16-point Gauss-Legendre rule whose panels follow both scales
+of the integrand: 40 equal panels of :math:`[0, 12\sqrt q]` for the density (whose tail beyond
+weighs less than 1e-32), refined by geometric edges from 1e-4 to 64 where activations bend
+(:math:`|u| \sim 1`). The rule therefore keeps its accuracy whatever ``q`` the recursion meets:
+against mpmath's adaptive quadrature at 30 digits it agrees to 1e-12 relative for the catalogue
+activations and their derivatives from :math:`q = 10^{-6}` to :math:`10^8` (``tests/test_verify.py``).
 """
 
 from __future__ import annotations
@@ -23,27 +25,32 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
 
 Function = Callable[[np.ndarray], np.ndarray]
 
 
-def _half_line_rule(order: int = 16, panels: int = 40, end: float = 12.0) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes on ``[0, end]`` and weights that include the standard normal density."""
-    nodes, weights = np.polynomial.legendre.leggauss(order)
-    edges = np.linspace(0.0, end, panels + 1)
+_NODES, _NODE_WEIGHTS = np.polynomial.legendre.leggauss(16)
+_BENDS = np.geomspace(1e-4, 64.0, 36)
+"""Panel edges where activations change shape, :math:`|u|` from 1e-4 to 64."""
+TAIL = 12.0
+"""Standard deviations integrated; the Gaussian mass beyond weighs less than 1e-32."""
+
+
+def half_line_rule(q: float, panels: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes on ``[0, 12 sqrt(q)]`` and weights that include the ``N(0, q)`` density."""
+    scale = np.sqrt(q)
+    end = TAIL * scale
+    edges = np.union1d(np.linspace(0.0, end, panels + 1), _BENDS[_BENDS < end])
     middle, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
-    points = (middle[:, None] + half[:, None] * nodes).ravel()
-    return points, (half[:, None] * weights).ravel() * stats.norm.pdf(points)
-
-
-_POINTS, _WEIGHTS = _half_line_rule()
+    points = (middle[:, None] + half[:, None] * _NODES).ravel()
+    density = np.exp(-0.5 * (points / scale) ** 2) / (scale * np.sqrt(2 * np.pi))
+    return points, (half[:, None] * _NODE_WEIGHTS).ravel() * density
 
 
 def gaussian_expectation(f: Function, q: float) -> float:
     r""":math:`E[f(\sqrt{q}\,\xi)]` for :math:`\xi \sim N(0, 1)`."""
-    scale = np.sqrt(q)
-    return float(_WEIGHTS @ (f(scale * _POINTS) + f(-scale * _POINTS)))
+    points, weights = half_line_rule(q)
+    return float(weights @ (f(points) + f(-points)))
 
 
 def predict(phi: Function, dphi: Function, gain: float, depth: int, q0: float = 1.0,
@@ -61,3 +68,13 @@ def predict(phi: Function, dphi: Function, gain: float, depth: int, q0: float = 
     factors = [backward_gain * gaussian_expectation(lambda u: dphi(u) ** 2, q) for q in forward]
     backward = np.cumprod(factors[::-1])[::-1]
     return forward, backward
+
+
+def fixed_point_slope(phi: Function, gain: float, q: float, bias_var: float = 0.0, step: float = 1e-4) -> float:
+    r""":math:`dq_{l+1}/dq_l` at ``q``: whether a fixed point attracts (below 1) or repels (above 1),
+    :math:`n \operatorname{Var}(w)\, \frac{d}{dq} E[\phi(\sqrt q\,\xi)^2]` by a central difference of
+    the quadrature (accurate to about 1e-8)."""
+    def f(u: np.ndarray) -> np.ndarray:
+        return phi(u) ** 2
+
+    return gain * (gaussian_expectation(f, q * (1 + step)) - gaussian_expectation(f, q * (1 - step))) / (2 * q * step)

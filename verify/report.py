@@ -78,25 +78,30 @@ def as_dict(outcomes: list[Outcome], seed: int, report: RuleReport | None = None
     return data
 
 
-FRAMEWORK_HEADER = ("activation", "framework", "initialiser", "n Var(w)", "/ exact", "slope", "q_10", "q_50",
-                    "grad_10", "grad_50")
+FRAMEWORK_HEADER = ("activation", "framework", "initialiser", "n Var(w)", "/ exact", "q*", "slope at q*", "q_10",
+                    "q_50", "grad_10", "grad_50")
 
 
 def frameworks_table(rows: list[Row]) -> str:
     """Framework recipes against the exact rules, with the depth predictions, and the sources."""
     lines = columns(FRAMEWORK_HEADER, [
         (r.activation, r.framework, _short(r.initializer + (f" ({r.note})" if r.note else ""), 110),
-         f"{r.n_var:.4g}", f"{r.ratio:.3f}", f"{r.slope:.3f}",
+         f"{r.n_var:.4g}", f"{r.ratio:.3f}", f"{r.fixed_point:.4g}", _slope(r.slope),
          *(f"{r.forward[d]:.3g}" for d in DEPTHS), *(f"{r.backward[d]:.3g}" for d in DEPTHS))
         for r in rows])
     sources = dict.fromkeys(r.source for r in rows if r.framework != "initproof")
     return "\n".join(lines + [
         "",
-        "Square layers (n = m). '/ exact': n Var(w) over the exact forward rule's. 'slope': of the map",
-        "q_l -> q_(l+1) at q = 1 (below 1 the variance is pulled back to the fixed point, above 1 pushed",
-        "away). q_L: forward variance after L layers; grad_L: gradient variance reaching the input",
-        "(output = 1); both from the exact recursion starting at q_1 = 1.",
+        "Square layers (n = m). '/ exact': n Var(w) over the exact forward rule's. q*: where the map",
+        "q_l -> q_(l+1) settles from q_1 = 1 (0: the variance dies out; inf: it blows up); 'slope at q*':",
+        "of that map there (below 1 the variance is pulled back to q*, above 1 pushed away). q_L: forward",
+        "variance after L layers; grad_L: gradient variance reaching the input (output = 1); both from",
+        "the exact recursion starting at q_1 = 1.",
         "Sources: " + "; ".join(sources)])
+
+
+def _slope(value: float) -> str:
+    return "-" if value != value else f"{value:.3f}"
 
 
 def torch_table(comparisons: list[TorchComparison]) -> str:

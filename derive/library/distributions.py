@@ -23,7 +23,8 @@ SYMMETRIC = Assumption("symmetric-uniform", Text("symmetric interval", "khoảng
 TARGET = goal("target-variance", "the goal: the weights' target variance",
               "mục tiêu: phương sai mong muốn của trọng số", (Var(X), v))
 GAUSSIAN = distributed("gaussian", "a Gaussian variable", "một biến phân phối chuẩn", Z, stats.Normal("Z", mu, sigma))
-CENTRED = distributed("zero-mean", "a centred Gaussian variable", "một biến chuẩn tâm 0", Z, stats.Normal("Z", 0, sigma))
+CENTRED = distributed("zero-mean", "a centred Gaussian variable", "một biến chuẩn tâm 0", Z,
+                      stats.Normal("Z", 0, sigma))
 
 
 def uniform_density() -> sp.Expr:

@@ -23,7 +23,7 @@ from ..assumptions import (
     zero_mean,
 )
 from ..derivation import Builder, Derivation
-from ..functions import relu, sigmoid
+from ..functions import relu
 from ..moments import Mean, Var
 from ..registry import get, register
 from ..steps import Model
@@ -98,7 +98,8 @@ def start(d: Builder) -> sp.Eq:
     return d.last
 
 
-def preserve(d: Builder, combined: sp.Eq, previous: sp.Expr, target: Assumption = FORWARD_GOAL) -> tuple[sp.Eq, sp.Expr]:
+def preserve(d: Builder, combined: sp.Eq, previous: sp.Expr,
+             target: Assumption = FORWARD_GOAL) -> tuple[sp.Eq, sp.Expr]:
     """Require ``combined.lhs = previous`` (the goal ``target``) and solve ``combined`` for ``Var(w)``.
 
     ``combined`` reads ``Var(next) = k Var(w) previous``. Returns the condition

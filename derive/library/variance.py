@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..assumptions import independent, iid, zero_bias, zero_mean
+from ..assumptions import iid, independent, zero_bias, zero_mean
 from ..derivation import Builder, Derivation
 from ..moments import Mean, Var
 from ..registry import get, register

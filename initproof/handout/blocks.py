@@ -29,11 +29,13 @@ class DerivationBlock:
 
 @dataclass(frozen=True)
 class Table:
-    """A table; cells are strings or bilingual :class:`Text`; ``math`` marks LaTeX-math columns."""
+    """A table; cells are strings or bilingual :class:`Text`; ``math`` marks LaTeX-math columns;
+    ``widths`` gives each column's share of the line width (0 for a column as wide as its cells)."""
 
     header: tuple[Text, ...]
     rows: tuple[tuple[str | Text, ...], ...]
     math: tuple[bool, ...] = ()
+    widths: tuple[float, ...] = ()
 
 
 def cell(value: str | Text, lang: str) -> str:

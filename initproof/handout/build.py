@@ -2,11 +2,15 @@
 
 Nothing is written until the whole document is ready: each output goes to a
 temporary file (or folder) beside its destination and is then renamed over
-it, so a failed build leaves any earlier handout untouched.
+it, so a failed build leaves any earlier handout untouched. The destination is
+checked before any work (:func:`check_destination`): its folder must exist and be
+writable, a file format never replaces a folder nor a folder format a file, and a
+LaTeX source that was edited since initproof wrote it is kept unless ``force``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -33,7 +37,55 @@ class Timings:
         return value
 
 
-def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | None = None) -> list[Path]:
+def outputs(path: Path, fmt: str) -> dict[Path, str]:
+    """What a build of ``fmt`` at ``path`` writes: each path with ``file`` or ``folder``."""
+    if fmt == "html":
+        return {path: "file"}
+    if fmt == "tex":
+        return {path: "folder"}
+    return {path: "file", path.with_suffix(".tex"): "file", path.parent / f"{path.stem}-figures": "folder"}
+
+
+def check_destination(path: Path, fmt: str, force: bool = False) -> None:
+    """Refuse, in one line and before any work, a destination the build could not or should not
+    write: a missing or read-only folder, a folder where a file goes (or the reverse), or an
+    edited LaTeX source (unless ``force``)."""
+    if fmt == "pdf" and path.suffix != ".pdf":
+        raise HandoutError(f"{path}: a PDF handout's path must end in .pdf")
+    for target, kind in outputs(path, fmt).items():
+        if kind == "file" and target.is_dir():
+            raise HandoutError(f"{target} is a folder; give a file path for --format {fmt}")
+        if kind == "folder" and target.exists() and not target.is_dir():
+            raise HandoutError(f"{target} is a file; --format {fmt} writes a folder, give a folder path")
+    folder = path.parent
+    if not folder.is_dir():
+        raise HandoutError(f"folder {folder} does not exist; create it first")
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        raise HandoutError(f"cannot write in {folder}: {error.strerror or error}") from None
+    source = path / "handout.tex" if fmt == "tex" else path.with_suffix(".tex") if fmt == "pdf" else None
+    if source is not None and source.is_file() and not force and not _unedited(source):
+        raise HandoutError(f"{source} was edited since initproof wrote it; pass --force to replace it, "
+                           "or -o to write elsewhere")
+
+
+def _stamped(source: str) -> str:
+    """``source`` with a first line that records its hash, so a later build can tell an edit."""
+    return f"% initproof handout {hashlib.sha256(source.encode()).hexdigest()}\n{source}"
+
+
+def _unedited(path: Path) -> bool:
+    """Whether ``path`` is a LaTeX source as initproof wrote it (its stamp matches its text)."""
+    try:
+        first, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return first == f"% initproof handout {hashlib.sha256(rest.encode()).hexdigest()}"
+
+
+def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | None = None,
+          force: bool = False) -> list[Path]:
     """Build the handout at ``path``; return the paths written.
 
     ``pdf`` also leaves ``<path>.tex`` and ``<path>-figures/`` beside the PDF for
@@ -43,6 +95,7 @@ def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | Non
     if fmt == "pdf" and not find_engine(("pdflatex",)):
         raise HandoutError("pdflatex not found: install TeX Live (e.g. 'apt-get install "
                            "texlive-latex-recommended texlive-lang-other lmodern') or use --format html")
+    check_destination(path, fmt, force)
     handout = content.build(seed, timings=timings)
     if fmt == "html":
         page = timings.measure("figures", lambda: html.document(handout, lang))
@@ -50,6 +103,7 @@ def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | Non
         return [path]
     figures = f"{path.stem}-figures" if fmt == "pdf" else "figures"
     source, files = timings.measure("figures", lambda: latex.document(handout, lang, figures))
+    source = _stamped(source)
     if fmt == "tex":
         _write_folder(path, {"handout.tex": source.encode("utf-8"), **files})
         return [path]
@@ -95,6 +149,8 @@ def _write_folder(path: Path, files: dict[str, bytes]) -> None:
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         if path.exists():
+            if not path.is_dir():
+                raise HandoutError(f"{path} is a file; it was left as it is")
             old = path.with_name(f".{path.name}.old")
             shutil.rmtree(old, ignore_errors=True)
             path.rename(old)

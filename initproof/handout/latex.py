@@ -74,8 +74,9 @@ def _(block: DerivationBlock, lang, files, figure_dir) -> str:
 @render.register
 def _(block: Table, lang, files, figure_dir) -> str:
     math = block.math or (False,) * len(block.header)
-    widths = ["p{0.16\\linewidth}" if k == 0 else "p{0.3\\linewidth}" if k == 1 and len(math) > 4 else "l"
-              for k in range(len(math))]
+    shares = block.widths or tuple(0.16 if k == 0 else 0.3 if k == 1 and len(math) > 4 else 0.0
+                                   for k in range(len(math)))
+    widths = [f"p{{{share}\\linewidth}}" if share else "l" for share in shares]
     head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
     rows = [" & ".join(f"${cell(value, lang)}$" if is_math else
                        VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
