@@ -8,17 +8,26 @@ entry, in the way ``__pycache__`` follows its sources. Only derivations whose
 steps all passed are ever written (a failing step raises before :func:`store`).
 
 The directory is ``$INITPROOF_CACHE_DIR``, else ``$XDG_CACHE_HOME/initproof``,
-else ``~/.cache/initproof``; ``INITPROOF_CACHE=off`` turns the cache off. An
-unreadable or corrupt entry is ignored and rebuilt; writes go to a temporary file
-that is renamed into place.
+else ``~/.cache/initproof``; ``INITPROOF_CACHE=off`` turns the cache off. Writes go
+to a temporary file that is renamed into place.
+
+What the cache trusts: an entry is a pickle, and unpickling runs code, so an entry is read
+only when the cache directory, the key directory and the entry itself belong to the user
+and can be written by nobody else (as ssh and pip require of their files); the directories
+are created private (mode 0700). Each entry carries the SHA-256 of its pickle, checked before
+unpickling: a flipped bit, a truncated write or any error while loading is a miss, and the
+derivation is proved again and the entry rewritten.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import platform
+import stat
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -29,6 +38,8 @@ import sympy as sp
 from .derivation import Derivation
 
 PACKAGE = Path(__file__).parent
+DIGEST = 32
+"""Bytes of the SHA-256 that precedes each entry's pickle."""
 
 
 def enabled() -> bool:
@@ -65,16 +76,59 @@ def present(identifier: str, options: dict) -> bool:
     return enabled() and _path(identifier, options).exists()
 
 
+def trusted(path: Path) -> bool:
+    """Whether ``path`` and the cache folders above it belong to the user and are writable by
+    nobody else (a file planted by another user must never be unpickled)."""
+    root = directory().parent
+    for item in (root, path.parent, path):
+        try:
+            status = item.lstat()
+        except OSError:
+            return False
+        if stat.S_ISLNK(status.st_mode) or status.st_uid != os.getuid() or status.st_mode & 0o022:
+            return False
+    return True
+
+
+@cache
+def _refuse(root: Path) -> None:
+    """Say once per process why the cache at ``root`` is not used."""
+    print(f"initproof: not using the proof cache in {root}: it must be yours and writable by nobody else "
+          "(chmod go-w, or set INITPROOF_CACHE_DIR)", file=sys.stderr)
+
+
 def load(identifier: str, options: dict) -> Derivation | None:
-    """The cached derivation, or ``None`` when absent, unreadable or disabled."""
+    """The cached derivation, or ``None`` when absent, untrusted, corrupt, unreadable or disabled."""
     if not enabled():
         return None
-    try:
-        with _path(identifier, options).open("rb") as handle:
-            derivation = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    path = _path(identifier, options)
+    if not trusted(path):
         return None
-    return derivation if isinstance(derivation, Derivation) and derivation.id == identifier else None
+    try:
+        derivation = deserialize(path.read_bytes())
+    except OSError:
+        return None
+    return derivation if derivation is not None and derivation.id == identifier else None
+
+
+def serialize(derivation: Derivation) -> bytes:
+    """The derivation as the SHA-256 of its pickle followed by the pickle (relations unevaluated)."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(derivation)
+    body = buffer.getvalue()
+    return hashlib.sha256(body).digest() + body
+
+
+def deserialize(data: bytes) -> Derivation | None:
+    """What :func:`serialize` wrote, or None if the bytes do not match their checksum or fail to load."""
+    digest, body = data[:DIGEST], data[DIGEST:]
+    if hashlib.sha256(body).digest() != digest:
+        return None
+    try:
+        derivation = pickle.loads(body)
+    except Exception:  # noqa: BLE001  (any failure to load is a miss: the derivation is proved again)
+        return None
+    return derivation if isinstance(derivation, Derivation) else None
 
 
 def _relation(kind: type, lhs: sp.Expr, rhs: sp.Expr) -> sp.Basic:
@@ -96,10 +150,15 @@ def store(derivation: Derivation, options: dict) -> None:
     if not enabled():
         return
     path = _path(derivation.id, options)
+    data = serialize(derivation)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        if not trusted(path.parent):
+            _refuse(path.parent.parent)
+            return
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-            _Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(derivation)
+            handle.write(data)
         os.replace(handle.name, path)
     except OSError:
         return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import inspect
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
@@ -13,6 +15,8 @@ from . import cache as proofs
 from .derivation import Derivation
 
 _BUILDERS: dict[str, Callable[[], Derivation]] = {}
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal a process receives when its parent dies."""
 
 
 class UnknownDerivation(KeyError):
@@ -58,7 +62,8 @@ def get(identifier: str, **options: int) -> Derivation:
     _load()
     if identifier not in _BUILDERS:
         raise UnknownDerivation(identifier)
-    derivation = proofs.load(identifier, options)
+    derivation = _PROVED.pop(identifier, None) if not options else None
+    derivation = derivation or proofs.load(identifier, options)
     if derivation is None:
         derivation = _BUILDERS[identifier](**options)
         assert derivation.id == identifier, (derivation.id, identifier)
@@ -70,18 +75,34 @@ def all_derivations() -> list[Derivation]:
     """Every derivation, built and checked.
 
     With the cache on, derivations missing from it are proved in parallel, one process per
-    core; each process writes what it proves to the cache, from which they are then read.
+    core; each process writes what it proves to the cache and hands it back (checksummed), so a
+    read-only cache costs no second proof. Workers ignore Ctrl-C and die with their parent.
     """
     missing = [identifier for identifier in ids() if not proofs.present(identifier, {})]
     workers = min(os.cpu_count() or 1, len(missing))
     if proofs.enabled() and workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            list(pool.map(_prove, missing))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker) as pool:
+            for identifier, data in zip(missing, pool.map(_prove, missing), strict=True):
+                _PROVED[identifier] = proofs.deserialize(data)
     return [get(identifier) for identifier in ids()]
 
 
-def _prove(identifier: str) -> None:
-    get(identifier)
+_PROVED: dict[str, Derivation | None] = {}
+"""Derivations proved by worker processes, waiting for :func:`get`."""
+
+
+def _prove(identifier: str) -> bytes:
+    return proofs.serialize(get(identifier))
+
+
+def _worker() -> None:
+    """In a worker: leave Ctrl-C to the parent, and (on Linux) end with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def _load() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import threading
@@ -142,7 +143,7 @@ def _fraction(text: str) -> float:
 def _list(args: argparse.Namespace) -> str:
     derivations = derive.all_derivations()
     if args.json:
-        return json.dumps([_summary(d, args.lang) for d in derivations], ensure_ascii=False, indent=2)
+        return _json([_summary(d, args.lang) for d in derivations], ensure_ascii=False, indent=2)
     width = max(len(d.id) for d in derivations)
     return "\n".join(f"{d.id:<{width}}  {d.title(args.lang)}: {render.plain(d.result.lhs)} = "
                      f"{render.plain(d.result.rhs)}" for d in derivations)
@@ -166,14 +167,14 @@ def _derive(args: argparse.Namespace) -> str:
         settings["order"] = args.order
     derivation = derive.get(args.id, **settings)
     if args.json:
-        return json.dumps(render.as_dict(derivation, args.lang), ensure_ascii=False, indent=2)
+        return _json(render.as_dict(derivation, args.lang), ensure_ascii=False, indent=2)
     return render.FORMATS[args.format](derivation, args.lang).rstrip("\n")
 
 
 def _gain(args: argparse.Namespace) -> str:
     derivation = _exact_gain(args.activation)
     if args.json:
-        return json.dumps(render.as_dict(derivation, args.lang), ensure_ascii=False, indent=2)
+        return _json(render.as_dict(derivation, args.lang), ensure_ascii=False, indent=2)
     return render.FORMATS[args.format](derivation, args.lang).rstrip("\n")
 
 
@@ -185,6 +186,21 @@ def _exact_gain(text: str) -> derive.Derivation:
             return for_activation(text)
         except (ParseError, NotFinite) as error:
             raise UsageError(str(error)) from None
+
+
+def _json(data: object, **options: object) -> str:
+    """Strict JSON: a non-finite number (an infinite or undefined variance) is written as null."""
+    return json.dumps(_finite(data), allow_nan=False, **options)
+
+
+def _finite(data: object) -> object:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data
 
 
 class _Expired(Exception):
@@ -227,7 +243,7 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
         rows += compare(text)
     if not args.torch:
         if args.json:
-            return json.dumps([row.as_dict() for row in rows], indent=2), 0
+            return _json([row.as_dict() for row in rows], indent=2), 0
         return report.frameworks_table(rows), 0
     try:
         sampled = [c for text in activations for c in torch_crosscheck(text)]
@@ -235,7 +251,7 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
         raise UsageError(str(error)) from None
     status = 0 if all(c.passed for c in sampled) else 1
     if args.json:
-        return json.dumps({"frameworks": [row.as_dict() for row in rows],
+        return _json({"frameworks": [row.as_dict() for row in rows],
                            "torch": [asdict(c) for c in sampled]}, indent=2), status
     return report.frameworks_table(rows) + "\n\n" + report.torch_table(sampled), status
 
@@ -256,7 +272,7 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
     outcomes = suite.run(selected, settings, args.seed, Progress("checks"))
     status = 0 if all(o.passed for o in outcomes) else 1
     if args.json:
-        return json.dumps(report.as_dict(outcomes, args.seed), indent=2), status
+        return _json(report.as_dict(outcomes, args.seed), indent=2), status
     return report.table(outcomes, settings), status
 
 
@@ -278,7 +294,7 @@ def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int
     result = run_rule(check, args.seed, args.factor, settings)
     status = 0 if result.preserves else 1
     if args.json:
-        return json.dumps(report.as_dict([result.outcome], args.seed, result), indent=2), status
+        return _json(report.as_dict([result.outcome], args.seed, result), indent=2), status
     return report.layer_table(result), status
 
 
@@ -327,7 +343,7 @@ def _audit(args: argparse.Namespace) -> tuple[str, int]:
     grades = [g.as_dict(args.lang) for g in audit()]
     status = 1 if any(g["verdict"] == "wrong" for g in grades) else 0
     if args.json:
-        return json.dumps(grades, ensure_ascii=False, indent=2), status
+        return _json(grades, ensure_ascii=False, indent=2), status
     header = ("claim", "stated", "computed", "verdict", "where")
     lines = report.columns(header, [tuple(g[c] for c in header) for g in grades])
     wrong = sum(g["verdict"] == "wrong" for g in grades)

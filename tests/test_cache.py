@@ -55,3 +55,48 @@ def test_entries_are_per_options(options) -> None:
     built = derive.get("maclaurin-tanh", **options)
     cache.store(built, options)
     assert text(cache.load("maclaurin-tanh", options)) == text(built)
+
+
+class _Planted:
+    """A pickle that would run code when loaded: it creates a marker file."""
+
+    def __init__(self, marker) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (type(self.marker).touch, (self.marker,))
+
+
+def test_an_entry_others_could_write_is_never_unpickled(tmp_path, monkeypatch) -> None:
+    import hashlib
+    import pickle
+
+    shared = tmp_path / "shared"
+    monkeypatch.setenv("INITPROOF_CACHE_DIR", str(shared))
+    cache.directory().mkdir(parents=True, mode=0o700)
+    marker = tmp_path / "ran"
+    body = pickle.dumps(_Planted(marker))
+    entry = cache.directory() / "he-relu.pickle"
+    entry.write_bytes(hashlib.sha256(body).digest() + body)
+    entry.chmod(0o600)
+    for folder in (shared, cache.directory()):
+        folder.chmod(0o777)
+        assert cache.load("he-relu", {}) is None and not marker.exists()
+        folder.chmod(0o700)
+    entry.chmod(0o666)
+    assert cache.load("he-relu", {}) is None and not marker.exists()
+    entry.chmod(0o600)
+    assert cache.load("he-relu", {}) is None and marker.exists()  # trusted: loaded (and rejected as no derivation)
+
+
+def test_every_flipped_bit_is_a_miss() -> None:
+    import random
+
+    data = cache.serialize(derive.get("he-relu"))
+    assert cache.deserialize(data).id == "he-relu"
+    rng = random.Random(1)
+    for _ in range(300):
+        position = rng.randrange(len(data) * 8)
+        flipped = bytearray(data)
+        flipped[position // 8] ^= 1 << position % 8
+        assert cache.deserialize(bytes(flipped)) is None

@@ -46,25 +46,33 @@ def table(outcomes: list[Outcome], settings: Settings) -> str:
 def layer_table(report: RuleReport) -> str:
     """Per-layer predicted and measured variances of a user's rule, and the verdict.
 
-    ``agrees`` says whether the prediction lies in the interval; ``(wide)``
-    marks an interval wider than the network precision.
+    A layer ``agrees`` when the prediction lies in an interval narrower than the network
+    precision, ``DIFFERS`` when it lies outside one, and is ``undecided`` when the interval
+    is too wide to tell.
     """
     lines = [f"{'layer':>5}  {'predicted fwd':>13}  {'measured fwd':>12}  {'predicted bwd':>13}  "
              f"{'measured bwd':>12}  agrees"]
     layers = report.outcome.layers
-    for row in layers:
-        agrees = "yes" if row["agrees_forward"] and row["agrees_backward"] else "NO"
-        wide = "" if row["precise_forward"] and row["precise_backward"] else " (wide)"
+    verdicts = [layer_verdict(row) for row in layers]
+    for row, verdict in zip(layers, verdicts, strict=True):
         lines.append(f"{row['layer']:>5}  {row['predicted_forward']:>13.5g}  {row['measured_forward']:>12.5g}  "
-                     f"{row['predicted_backward']:>13.5g}  {row['measured_backward']:>12.5g}  {agrees}{wide}")
-    agreeing = sum(r["agrees_forward"] and r["agrees_backward"] for r in layers)
-    wide = sum(not (r["precise_forward"] and r["precise_backward"]) for r in layers)
+                     f"{row['predicted_backward']:>13.5g}  {row['measured_backward']:>12.5g}  {verdict}")
+    counts = {v: verdicts.count(v) for v in ("agrees", "DIFFERS", "undecided")}
     verdict = "keeps" if report.preserves else "does NOT keep"
-    lines += ["", f"{report.outcome.claim.en}: measurement agrees with the exact recursion at {agreeing} of "
-                  f"{len(layers)} layers" + (f"; {wide} intervals are wider than the precision" if wide else "") + ".",
+    lines += ["", f"{report.outcome.claim.en}, inputs scaled so that q_1 = 1: the measurement agrees with the "
+                  f"exact recursion at {counts['agrees']} of {len(layers)} layers, differs at {counts['DIFFERS']}"
+                  + (f", and is undecided at {counts['undecided']} (intervals wider than the precision)"
+                     if counts["undecided"] else "") + ".",
               f"The rule {verdict} the variance within a factor {report.factor:g} across the depth "
               f"(forward max/min {report.forward_spread:.3g}, backward max/min {report.backward_spread:.3g})."]
     return "\n".join(lines)
+
+
+def layer_verdict(row: dict) -> str:
+    """``agrees``, ``DIFFERS`` or ``undecided`` for one layer of a rule check (both directions)."""
+    if not (row["precise_forward"] and row["precise_backward"]):
+        return "undecided" if row["agrees_forward"] and row["agrees_backward"] else "DIFFERS"
+    return "agrees" if row["agrees_forward"] and row["agrees_backward"] else "DIFFERS"
 
 
 def as_dict(outcomes: list[Outcome], seed: int, report: RuleReport | None = None) -> dict:

@@ -3,9 +3,10 @@
 The activation is a catalogue name or an expression over ``z``; the weight
 and bias variances are expressions over ``n`` (fan-in) and ``m`` (fan-out),
 all parsed by :mod:`derive.parse` (never ``eval``). The rule is simulated in
-square networks and every layer is held against the exact recursion; the
-verdict says whether the measured forward and backward variances stay within
-``factor`` of each other across the depth.
+square networks whose inputs are scaled so that the first layer's pre-activations
+have unit variance (``q_1 = 1``, as ``initproof frameworks`` starts), and every
+layer is held against the exact recursion; the verdict says whether the measured
+forward and backward variances stay within ``factor`` of each other across the depth.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 
     suffix = f", Var(b) = {bias_var}" if bias_var else ""
     claim = Text(f"activation {activation_text}, Var(w) = {var_w}{suffix}",
                  f"hàm kích hoạt {activation_text}, Var(w) = {var_w}{suffix}")
-    return NetworkCheck("user-rule", claim, phi, width * weight_variance, width, depth, replicates, bias)
+    gain = width * weight_variance
+    return NetworkCheck("user-rule", claim, phi, gain, width, depth, replicates, bias, input_var=1 / gain)
 
 
 def judge(check: NetworkCheck, outcome: Outcome, factor: float) -> RuleReport:
