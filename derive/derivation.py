@@ -139,6 +139,7 @@ class Builder:
     results: list[Result] = field(default_factory=list)
     supports: list[frozenset[str]] = field(default_factory=list)
     """For each step, the goals it rests on (ids of goal assumptions): at most one."""
+    _conflicts: dict[frozenset[str], tuple[Conflict, ...]] = field(default_factory=dict, repr=False)
 
     def add(self, step: Step, support: frozenset[str] = frozenset()) -> Step:
         """Check ``step`` and append it; raise :class:`DerivationError` if it fails. ``support``
@@ -171,12 +172,19 @@ class Builder:
                 raise StepFailed(f"it uses {sp.sstr(fact)}, which is not a proved equality among the earlier "
                                  "steps of this derivation")
             support |= self.supports[proved[fact]]
-        for conflict in conflicts(step.given, self.model):
+        for conflict in self.conflicts(step.given):
             raise StepFailed(f"it cites {' and '.join(conflict.ids)}, which contradict each other")
         if len(support) > 1:
             raise StepFailed(f"it rests on the goals {' and '.join(sorted(support))} together, which need not "
                              "hold at once")
         return support
+
+    def conflicts(self, assumptions: tuple[Assumption, ...]) -> tuple[Conflict, ...]:
+        """:func:`conflicts` among ``assumptions`` under this builder's model, remembered per set."""
+        key = frozenset(a.id for a in assumptions)
+        if key not in self._conflicts:
+            self._conflicts[key] = conflicts(assumptions, self.model)
+        return self._conflicts[key]
 
     def step(self, lhs: sp.Expr, rhs: sp.Expr, rule: str, en: str, vi: str,
              given: tuple[Assumption, ...] = (), using: tuple[sp.Eq, ...] = (),
@@ -289,7 +297,7 @@ class Builder:
     def build(self, main: str | None = None) -> Derivation:
         """The finished derivation; ``main`` names the main result (default: the first
         marked, or the last step if none was marked)."""
-        found = conflicts(self.assumptions, self.model)
+        found = self.conflicts(self.assumptions)
         if found and not self.inconsistent:
             raise DerivationError(f"{self.id}: {found[0].text('en')}")
         if self.inconsistent and not found:

@@ -124,18 +124,21 @@ class NetworkCheck:
     def predictions(self, error: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Predicted forward and backward variances per layer, for a gain wrong by the relative
         ``error`` (0: the check's own)."""
+        return self.claimed(*self.actual(error))
+
+    def actual(self, error: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """What networks run with a gain wrong by ``error`` do, by the recursion."""
         phi, dphi = activation_pair(self.activation)
-        forward, backward = predict(phi, dphi, self.gain * (1 + error), self.depth, self.input_var, self.bias_var)
+        return predict(phi, dphi, self.gain * (1 + error), self.depth, self.input_var, self.bias_var)
+
+    def claimed(self, forward: np.ndarray, backward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The claim made from the recursion's ``forward`` and ``backward``: a kept direction is
+        constant at its first layer's value (forward) or its top layer's (backward)."""
         if "forward" in self.preserves:
             forward = np.full(self.depth, forward[0])
         if "backward" in self.preserves:
             backward = np.full(self.depth, backward[-1])
         return forward, backward
-
-    def actual(self, error: float) -> tuple[np.ndarray, np.ndarray]:
-        """What networks run with a gain wrong by ``error`` do, by the recursion."""
-        phi, dphi = activation_pair(self.activation)
-        return predict(phi, dphi, self.gain * (1 + error), self.depth, self.input_var, self.bias_var)
 
     def measure(self, rng: np.random.Generator) -> Measurement:
         """Per-replicate forward and backward variances (extrapolated to infinite width if asked)."""
@@ -196,7 +199,8 @@ def detectable(check: NetworkCheck, layers: list[dict], largest: float = 0.5) ->
     errors = [float(np.min(2 * half_widths[d] / np.abs(predicted[index[d]]))) for d in check.judged if d not in kept]
 
     def caught(error: float) -> bool:
-        claimed, actual = check.predictions(error), check.actual(error)
+        actual = check.actual(error)
+        claimed = check.claimed(*actual)
         with np.errstate(invalid="ignore", over="ignore"):
             return any(np.any(np.abs(actual[index[d]] - claimed[index[d]]) >= 2 * half_widths[d]) for d in kept)
 
@@ -206,7 +210,7 @@ def detectable(check: NetworkCheck, layers: list[dict], largest: float = 0.5) ->
             if not caught(sign * largest):
                 return None
             low, high = 0.0, largest
-            for _ in range(30):
+            for _ in range(14):
                 middle = (low + high) / 2
                 low, high = (low, middle) if caught(sign * middle) else (middle, high)
             bounds.append(high)

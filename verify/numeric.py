@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -61,8 +62,10 @@ def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], n
     return evaluate
 
 
+@cache
 def activation_pair(phi: sp.Expr) -> tuple[Callable, Callable]:
-    """``(phi, phi')`` as numpy functions, the derivative from :func:`sympy.diff`."""
+    """``(phi, phi')`` as numpy functions, the derivative from :func:`sympy.diff` (compiled once
+    per activation)."""
     return function(phi), function(derivative(phi))
 
 
