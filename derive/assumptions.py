@@ -67,6 +67,15 @@ class Assumption:
         parts += [f"{sp.latex(symbol)} \\sim {_law_latex(variable)}" for symbol, variable in self.distributions]
         return ",\\ ".join(parts)
 
+    def plain(self, lang: str, printer=sp.sstr) -> str:
+        """The sentence as plain text, the licensed relations printed by ``printer`` (no TeX)."""
+        parts = [f"{printer(old)} = {printer(new)}" for old, new in self.subs]
+        parts += [" ⊥ ".join("{" + ", ".join(map(str, group)) + "}" if len(group) > 1 else str(group[0])
+                             for group in self.independent)] if self.independent else []
+        parts += [f"{symbol} ~ {_law_plain(variable)}" for symbol, variable in self.distributions]
+        lead = self.lead(lang)
+        return f"{lead}: {', '.join(parts)}" if parts else lead
+
     @property
     def text(self) -> Text:
         """The sentence shown to a reader: the lead, then the licensed relations in ``$...$``."""
@@ -92,6 +101,17 @@ def _law_latex(variable: sp.Expr) -> str:
         return f"U\\left({sp.latex(distribution.left)}, {sp.latex(distribution.right)}\\right)"
     support = stats.pspace(variable).domain.set
     return f"\\text{{density }} {sp.latex(stats.density(variable)(sp.Symbol('t')))} \\text{{ on }} {sp.latex(support)}"
+
+
+def _law_plain(variable: sp.Expr) -> str:
+    """``N(mu, sigma^2)``, ``U(a, b)`` or ``density f(t) on S`` in plain text."""
+    distribution = stats.pspace(variable).distribution
+    kind = type(distribution).__name__
+    if kind == "NormalDistribution":
+        return f"N({distribution.mean}, {sp.sstr(distribution.std**2)})"
+    if kind == "UniformDistribution":
+        return f"U({distribution.left}, {distribution.right})"
+    return f"density {sp.sstr(stats.density(variable)(sp.Symbol('t')))} on {stats.pspace(variable).domain.set}"
 
 
 def iid(*families: sp.Symbol) -> Assumption:

@@ -131,17 +131,18 @@ def deserialize(data: bytes) -> Derivation | None:
     return derivation if isinstance(derivation, Derivation) else None
 
 
-def _relation(kind: type, lhs: sp.Expr, rhs: sp.Expr) -> sp.Basic:
-    return kind(lhs, rhs, evaluate=False)
+def _unevaluated(kind: type, *args: sp.Basic) -> sp.Basic:
+    return kind(*args, evaluate=False)
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles relations as unevaluated: sympy's default rebuilds ``Eq(a, b)`` by evaluating it,
-    which is slow and would turn a displayed step such as ``1/6 = 1/6`` into ``True``."""
+    """Pickles relations, sums, products and powers as unevaluated: sympy's default rebuilds them
+    by evaluating, which is slow and changes what a step shows (``1/6 = 1/6`` would become
+    ``True``, ``(a + b)/2`` would become ``a/2 + b/2``)."""
 
     def reducer_override(self, obj):
-        if isinstance(obj, sp.core.relational.Relational):
-            return _relation, (type(obj), obj.lhs, obj.rhs)
+        if isinstance(obj, (sp.core.relational.Relational, sp.Add, sp.Mul, sp.Pow)):
+            return _unevaluated, (type(obj), *obj.args)
         return NotImplemented
 
 

@@ -40,6 +40,12 @@ def plain(expr: sp.Basic) -> str:
     return _TextPrinter().doprint(expr)
 
 
+def plain_relation(relation: sp.Basic) -> str:
+    """``lhs OP rhs`` in plain text, with the relation's own operator (``=``, ``<=``, ...)."""
+    operator = "=" if relation.rel_op == "==" else relation.rel_op
+    return f"{plain(relation.lhs)} {operator} {plain(relation.rhs)}"
+
+
 def relation_latex(relation: sp.Basic) -> tuple[str, str, str]:
     """``(lhs, operator, rhs)`` of a relation in LaTeX."""
     operator = {"==": "=", "<=": r"\le", ">=": r"\ge", "<": "<", ">": ">"}[relation.rel_op]
@@ -151,17 +157,17 @@ def markdown(derivation: Derivation, lang: str = "en") -> str:
 def text(derivation: Derivation, lang: str = "en") -> str:
     """Plain text: title, assumptions, numbered steps with justification and proof method."""
     out = [f"{derivation.id}: {derivation.title(lang)}", "", f"{HEADINGS['assumptions'](lang)}:"]
-    out += [f"  - {_strip_math(a.text(lang))}" for a in derivation.assumptions]
+    out += [f"  - {_strip_math(a.plain(lang, plain)) if not a.licenses else a.plain(lang, plain)}"
+            for a in derivation.assumptions]
     for conflict in derivation.conflicts:
         out += ["", f"{HEADINGS['conflicts'](lang)}: {_strip_math(conflict.text(lang))}"]
     out += ["", f"{HEADINGS['steps'](lang)}:"]
     width = len(str(len(derivation.steps)))
     for k, (step, verdict) in enumerate(zip(derivation.steps, derivation.verdicts, strict=True)):
-        operator = "=" if step.relation.rel_op == "==" else step.relation.rel_op
-        out.append(f"  {k + 1:>{width}}. {plain(step.lhs)} {operator} {plain(step.rhs)}")
+        out.append(f"  {k + 1:>{width}}. {plain_relation(step.relation)}")
         out.append(f"  {'':>{width}}  {_strip_math(_why_with_facts(derivation, k, lang))}  [{verdict}]")
     out += ["", f"{HEADINGS['results'](lang)}:"]
-    out += [f"  {r.name}: {plain(r.lhs)} = {plain(r.rhs)}" for r in derivation.results]
+    out += [f"  {r.name}: {plain_relation(r.relation)}" for r in derivation.results]
     return "\n".join(out) + "\n"
 
 

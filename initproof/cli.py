@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from importlib.metadata import version
 from pathlib import Path
 
 import derive
@@ -39,11 +40,20 @@ class UsageError(Exception):
     """Bad input from the user: reported in one line, exit status 2."""
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults shown in --help, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False) or "(default" in (action.help or ""):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage dump), exit status 2, and defaults shown in --help."""
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault("formatter_class", _Help)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -52,6 +62,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="initproof", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"initproof {version('initproof')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=_Parser)
     listing = commands.add_parser("list", help="list the derivations")
@@ -145,8 +156,9 @@ def _list(args: argparse.Namespace) -> str:
     if args.json:
         return _json([_summary(d, args.lang) for d in derivations], ensure_ascii=False, indent=2)
     width = max(len(d.id) for d in derivations)
-    return "\n".join(f"{d.id:<{width}}  {d.title(args.lang)}: {render.plain(d.result.lhs)} = "
-                     f"{render.plain(d.result.rhs)}" for d in derivations)
+    return "\n".join(f"{d.id:<{width}}  {d.title(args.lang)}: {render.plain_relation(d.result.relation)}"
+                      + "".join(f" [{render.HEADINGS['conflicts'](args.lang).lower()}: {', '.join(c.ids)}]"
+                                for c in d.conflicts) for d in derivations)
 
 
 def _summary(derivation: derive.Derivation, lang: str) -> dict:
@@ -355,10 +367,25 @@ COMMANDS = {"list": _list, "derive": _derive, "gain": _gain, "frameworks": _fram
             "handout": _handout, "audit-notes": _audit}
 
 
+EXPRESSIONS = ("--activation", "--var-w", "--bias-var")
+"""Options whose value is an expression, which may start with a minus sign (``--var-w -1/n``)."""
+
+
+def _joined(argv: Sequence[str]) -> list[str]:
+    """``argv`` with ``--var-w -1/n`` written ``--var-w=-1/n``, so argparse takes it as a value."""
+    out: list[str] = []
+    for item in argv:
+        if out and out[-1] in EXPRESSIONS and item.startswith("-") and item not in ("-h", "--help"):
+            out[-1] = f"{out[-1]}={item}"
+        else:
+            out.append(item)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(_joined(sys.argv[1:] if argv is None else argv))
         output = COMMANDS[args.command](args)
         output, status = output if isinstance(output, tuple) else (output, 0)
         if output:

@@ -100,3 +100,12 @@ def test_every_flipped_bit_is_a_miss() -> None:
         flipped = bytearray(data)
         flipped[position // 8] ^= 1 << position % 8
         assert cache.deserialize(bytes(flipped)) is None
+
+
+def test_every_derivation_reads_back_exactly_as_proved() -> None:
+    from derive.render import as_dict
+
+    for derivation in derive.all_derivations():
+        loaded = cache.deserialize(cache.serialize(derivation))
+        assert text(loaded) == text(derivation), derivation.id
+        assert as_dict(loaded) == as_dict(derivation), derivation.id

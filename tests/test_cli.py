@@ -144,3 +144,29 @@ def test_typed_numbers_are_kept_exactly() -> None:
     assert parse_expression("1.00000001/n", {"n": n}) == sp.Rational(100000001, 100000000) / n
     assert parse_expression("1e-60", {}) == sp.Rational(1, 10**60)
     assert parse_expression("0.1", {}) == sp.Rational(1, 10)
+
+
+def test_version_help_and_negative_expressions(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.startswith("initproof ")
+    with pytest.raises(SystemExit):
+        main(["handout", "--help"])
+    assert "(default: None)" not in capsys.readouterr().out
+    assert main(["verify", "--activation", "relu", "--var-w", "-1/n"]) == 2
+    assert "is negative" in capsys.readouterr().err
+
+
+def test_text_format_prints_assumptions_without_tex(capsys) -> None:
+    assert main(["derive", "he-relu"]) == 0
+    out = capsys.readouterr().out
+    assert "E[w] = 0" in out and "z_l ~ N(0, q)" in out
+    assert "mathbb" not in out and "\\" not in out.split("Steps")[0]
+
+
+def test_list_prints_each_result_with_its_own_relation_and_flags_conflicts(capsys) -> None:
+    assert main(["list"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "<= (1/4)**L" in lines["gradient-vanishing"] and " = (1/4)**L" not in lines["gradient-vanishing"]
+    assert "zero-mean-activations" in lines["xavier-sigmoid"] and "conflict" in lines["xavier-sigmoid"]
+    assert "conflict" not in lines["he-relu"]
