@@ -294,3 +294,17 @@ def test_width_extrapolation_removes_the_finite_width_bias() -> None:
     narrow, extrapolated = (c.run(np.random.default_rng(2), settings).layers[0] for c in (plain, silu))
     assert narrow["measured_backward"] > 1.1 * narrow["predicted_backward"] and not narrow["agrees_backward"]
     assert extrapolated["agrees_backward"] and extrapolated["precise_backward"]
+
+
+def test_a_repelling_fixed_point_is_checked_at_depth_40_on_the_log_scale() -> None:
+    from dataclasses import replace
+
+    from verify.checks import DriftCheck
+
+    settings = Settings(comparisons=40)
+    (drift,) = [c for c in suite.exact_gain_checks("silu") if isinstance(c, DriftCheck)]
+    assert drift.depth >= 40 and not [c for c in suite.exact_gain_checks("tanh") if isinstance(c, DriftCheck)]
+    outcome = drift.run(np.random.default_rng(0), settings)
+    assert outcome.passed and outcome.estimate.ci[0] > np.log(drift.start) + 5
+    no_drift = replace(drift, activation=named("linear"), gain=1.0)
+    assert not no_drift.run(np.random.default_rng(0), settings).passed

@@ -182,6 +182,52 @@ class NetworkCheck:
         return Outcome(self.id, self.claim, shown, summary, bool(passed), layers, detectable(self, layers))
 
 
+@dataclass(frozen=True)
+class DriftCheck:
+    r"""Networks started just off a repelling fixed point leave it as the recursion says.
+
+    Inputs are scaled so that :math:`q_1` = ``start``; each layer's mean over networks of
+    :math:`\log q_l` is held against :math:`\log` of the recursion started there. On the log scale
+    the network-to-network spread stays of order one while :math:`q_l` itself spreads over orders
+    of magnitude (at depth 40 a per-layer interval for SiLU's :math:`q_{40}` spans :math:`\pm 10^5`).
+    The check passes when every layer agrees, and the last layer's interval both excludes the
+    starting value (the variance did leave) and is no wider than the drift
+    (half-width at most :math:`|\log q_L - \log q_1|`). The outcome's values are on the log scale.
+    """
+
+    id: str
+    claim: Text
+    activation: sp.Expr
+    gain: float
+    start: float = 1.5
+    width: int = 256
+    depth: int = 40
+    replicates: int = 24
+
+    @property
+    def comparisons(self) -> int:
+        return self.depth
+
+    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
+        phi, dphi = activation_pair(self.activation)
+        q0 = self.start / self.gain
+        measured = simulate(phi, dphi, gaussian_weights(self.gain / self.width), self.width, self.depth,
+                            self.replicates, rng, batch=64, q0=q0)
+        logs = np.log(measured.forward)
+        predicted = np.log(predict(phi, dphi, self.gain, self.depth, q0)[0])
+        layers, passed = [], True
+        for layer in range(self.depth):
+            estimate = interval(logs[:, layer], settings.alpha, settings.comparisons, measured.values)
+            agrees = bool(estimate.agrees(predicted[layer]))
+            passed &= agrees
+            layers.append({"layer": layer + 1, "predicted_log_forward": float(predicted[layer]),
+                           "measured_log_forward": estimate.estimate, "ci_log_forward": list(estimate.ci),
+                           "agrees_log_forward": agrees})
+        drift = abs(predicted[-1] - predicted[0])
+        passed &= not estimate.agrees(float(predicted[0])) and (estimate.ci[1] - estimate.ci[0]) / 2 <= drift
+        return Outcome(self.id, self.claim, float(predicted[-1]), estimate, bool(passed), layers)
+
+
 def detectable(check: NetworkCheck, layers: list[dict], largest: float = 0.5) -> float | None:
     r"""The check's power: the smallest relative error of what it judges that it would catch.
 

@@ -21,7 +21,7 @@ from derive.steps import distribution_moment
 from derive.symbols import z
 from derive.text import Text
 
-from .checks import ExactCheck, NetworkCheck, SamplingCheck
+from .checks import DriftCheck, ExactCheck, NetworkCheck, SamplingCheck
 from .frameworks import exact_gains
 from .network import constant_weights, uniform_weights
 from .numeric import activation_pair, function, value
@@ -376,6 +376,11 @@ def exact_gain_checks(name: str, width: int = WIDTH, depth: int = 6) -> list:
                 "đẩy ra" if slope > 1 + 1e-6 else "hút vào" if slope < 1 - 1e-6 else "trung tính")
     drift, _ = predict(phi, dphi, backward, depth, 1 / backward)
     repels = slope > 1 + 1e-6
+    leaving = [DriftCheck(d.id, Text(
+        f"{name}, Var(w) = {forward:.4g}/n: q = 1 repels; from q_1 = 1.5, log q_l follows the recursion to "
+        f"log q_40 = {_log_q(phi, dphi, forward):.3g}",
+        f"{name}, Var(w) = {forward:.4g}/n: q = 1 đẩy ra; từ q_1 = 1,5, log q_l theo đúng phép truy hồi đến "
+        f"log q_40 = {_log_q(phi, dphi, forward):.3g}"), named(name), forward)] if repels else []
     width_note = Text(f", extrapolated to infinite width from n = {width // 2} and {width}" if repels else "",
                       f", ngoại suy ra độ rộng vô hạn từ n = {width // 2} và {width}" if repels else "")
     return [
@@ -396,7 +401,13 @@ def exact_gain_checks(name: str, width: int = WIDTH, depth: int = 6) -> list:
             named(name), backward, width, depth, replicates=128 if repels else 64, judged=("backward",),
             input_var=1 / backward, extrapolate=repels,
         ),
+        *leaving,
     ]
+
+
+def _log_q(phi, dphi, gain: float, start: float = 1.5, depth: int = 40) -> float:
+    r""":math:`\log q_{40}` of the recursion started at :math:`q_1` = ``start``."""
+    return float(np.log(predict(phi, dphi, gain, depth, start / gain)[0][-1]))
 
 
 def _edge_of_chaos_checks(width: int = NARROW, depth: int = 6) -> list:

@@ -345,6 +345,13 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
     phi, dphi = activation_pair(named("sigmoid"))
     kumar = predict(phi, dphi, KUMAR_SIGMOID**2, 200)[0][-1]
     (gelu_slope, gelu_drift), (silu_slope, silu_drift) = _repelling("gelu"), _repelling("silu")
+    leaving = [o for o in outcomes if "repels" in o.claim.en]
+    drifts = "; ".join(f"{o.claim.en.split(',')[0]}: measured $\\log q_{{40}} = {_g(o.estimate.estimate)}$ "
+                       f"$[{_g(o.estimate.ci[0])}, {_g(o.estimate.ci[1])}]$, recursion ${_g(o.expected)}$"
+                       for o in leaving)
+    drifts_vi = "; ".join(f"{o.claim.en.split(',')[0]}: đo được $\\log q_{{40}} = {_g(o.estimate.estimate)}$ "
+                          f"$[{_g(o.estimate.ci[0])}, {_g(o.estimate.ci[1])}]$, truy hồi ${_g(o.expected)}$"
+                          for o in leaving)
     return [
         Paragraph(Text(
             "Exact gains. With Gaussian pre-activations the variance recursion is exact, so $q = 1$ is a fixed "
@@ -360,7 +367,8 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
             "forward rule (interval at family-wise level $10^{-6}$). For GELU and SiLU $q = 1$ is a repelling "
             f"fixed point (slope {_g(gelu_slope)} and {_g(silu_slope)}): a deviation of $q_1$ grows by that "
             f"factor per layer, so from $q_1 = 1.01$ the recursion reaches $q_{{40}} = {_g(gelu_drift)}$ and "
-            f"{_g(silu_drift)}. The exact forward rule holds at depth 6, but a deep GELU or SiLU network drifts "
+            f"{_g(silu_drift)}. Networks of width 256 started at $q_1 = 1.5$ follow the recursion away from 1: "
+            f"{drifts}. The exact forward rule holds at depth 6, but a deep GELU or SiLU network drifts "
             "away from unit variance; a normalisation layer, not the initialisation, keeps it there.",
             "Hệ số chính xác. Với tiền kích hoạt chuẩn, phép truy hồi phương sai là chính xác, nên $q = 1$ là "
             "điểm bất động khi $n \\operatorname{Var}(w) = 1/E[\\phi(\\xi)^2]$ (lan truyền xuôi), và phương sai "
@@ -375,7 +383,8 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
             "xuôi chính xác (khoảng tin cậy ở mức $10^{-6}$ cho cả họ kiểm định). Với GELU và SiLU, $q = 1$ là "
             f"điểm bất động đẩy ra (độ dốc {_g(gelu_slope)} và {_g(silu_slope)}): độ lệch của $q_1$ tăng theo "
             f"hệ số đó qua mỗi lớp, nên từ $q_1 = 1{{,}}01$ phép truy hồi đạt $q_{{40}} = {_g(gelu_drift)}$ và "
-            f"{_g(silu_drift)}. Quy tắc xuôi chính xác đúng ở độ sâu 6, nhưng mạng GELU hay SiLU sâu sẽ trôi xa "
+            f"{_g(silu_drift)}. Các mạng độ rộng 256 bắt đầu tại $q_1 = 1{{,}}5$ đi xa khỏi 1 đúng như phép truy hồi: "
+            f"{drifts_vi}. Quy tắc xuôi chính xác đúng ở độ sâu 6, nhưng mạng GELU hay SiLU sâu sẽ trôi xa "
             "khỏi phương sai 1; giữ nó lại là việc của lớp chuẩn hóa chứ không phải của cách khởi tạo.")),
         Table((Text("activation", "hàm kích hoạt"), Text("exact forward $n\\,\\mathrm{Var}(w)$",
                                                          "xuôi chính xác $n\\,\\mathrm{Var}(w)$"),
