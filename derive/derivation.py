@@ -27,7 +27,7 @@ from .text import Text
 
 FACT_KINDS = (Identity, Solution, Quadrature, Citation)
 """Steps whose relation a later step may use as a fact (``using=``): proved equalities.
-Goals (requirements), expansions and bounds are not."""
+Goals (requirements), expansions, bounds and definitions are not."""
 
 
 class DerivationError(Exception):
@@ -165,7 +165,7 @@ class Builder:
     def _admissible(self, step: Step) -> frozenset[str]:
         """The goals ``step`` rests on, once its facts are found to be proved equalities of earlier
         steps, its assumptions to agree, and its goals to be at most one."""
-        proved = {s.relation: k for k, s in reversed(list(enumerate(self.steps))) if isinstance(s, FACT_KINDS)}
+        proved = {s.relation: k for k, s in reversed(list(enumerate(self.steps))) if _fact(s)}
         support = frozenset(a.id for a in step.given if a.goal) if isinstance(step, Requirement) else frozenset()
         for fact in step.facts:
             if fact not in proved:
@@ -255,7 +255,7 @@ class Builder:
         model must be but not what the answer is."""
         edges: dict[sp.Expr, list[tuple[sp.Expr, int]]] = {}
         for k, step in enumerate(self.steps):
-            if not isinstance(step, (*FACT_KINDS, Requirement)) or not isinstance(step.relation, sp.Eq):
+            if not (_fact(step) or isinstance(step, Requirement)) or not isinstance(step.relation, sp.Eq):
                 continue
             if isinstance(step, Requirement) and unknown is not None and _names(step.relation, unknown):
                 continue
@@ -274,13 +274,13 @@ class Builder:
                     queue.append(neighbour)
         return None
 
-    def joins(self, lhs: sp.Expr, rhs: sp.Expr, unknown: sp.Expr | None = None) -> bool:
-        """Whether :meth:`chain` finds a chain of equalities from ``lhs`` to ``rhs``."""
-        return self.chain(lhs, rhs, unknown) is not None
-
     def _follows(self, premise: sp.Eq, unknown: sp.Expr, defines: bool) -> frozenset[str]:
-        """The goals the premise rests on; raise unless it follows (or ``defines`` the unknown)."""
+        """The goals the premise rests on; raise unless it follows, or ``defines`` a new quantity
+        (one that no earlier step but another definition mentions)."""
         if defines:
+            if any(step.relation.has(unknown) for step in self.steps if _fact(step) or isinstance(step, Requirement)):
+                raise DerivationError(f"{self.id}: step {len(self.steps) + 1} defines {sp.sstr(unknown)}, which earlier "
+                                      "steps already use; a definition must introduce a new quantity")
             return frozenset()
         links = self.chain(premise.lhs, premise.rhs, unknown)
         if links is None:
@@ -308,6 +308,12 @@ class Builder:
             self.results.sort(key=lambda result: result.name != main)
         return Derivation(self.id, self.title, self.assumptions, tuple(self.steps),
                           tuple(self.verdicts), tuple(self.results), found)
+
+
+def _fact(step: Step) -> bool:
+    """Whether ``step`` is a proved equality a later step may use: a definition is not (it names a
+    new quantity, for the reader and for later results, and licenses nothing)."""
+    return isinstance(step, FACT_KINDS) and not (isinstance(step, Solution) and step.defines)
 
 
 def _names(relation: sp.Eq, unknown: sp.Expr) -> bool:

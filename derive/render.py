@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from .derivation import Derivation
-from .steps import Requirement, Step
+from .steps import Requirement, Solution, Step
 from .text import Text
 
 HEADINGS = {
@@ -22,6 +22,7 @@ HEADINGS = {
     "results": Text("Results", "Kết quả"),
     "require": Text("goal", "mục tiêu"),
     "uses": Text("uses step", "dùng bước"),
+    "defines": Text("definition", "định nghĩa"),
     "conflicts": Text("Assumptions in conflict", "Các giả thiết mâu thuẫn"),
 }
 _TEX_SPECIALS = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -67,7 +68,8 @@ def _chained(steps: tuple[Step, ...], k: int) -> bool:
 
 
 def _why(step: Step, lang: str) -> str:
-    prefix = f"{HEADINGS['require'](lang)}: " if isinstance(step, Requirement) else ""
+    prefix = (f"{HEADINGS['require'](lang)}: " if isinstance(step, Requirement)
+              else f"{HEADINGS['defines'](lang)}: " if isinstance(step, Solution) and step.defines else "")
     return prefix + step.why(lang)
 
 

@@ -304,3 +304,18 @@ def test_declaring_a_consistent_derivation_inconsistent_fails() -> None:
 
 def test_no_shipped_derivation_but_the_textbook_sigmoid_has_a_conflict() -> None:
     assert {d.id for d in derive.all_derivations() if d.conflicts} == {"xavier-sigmoid"}
+
+
+# A definition names a new quantity; it can neither redefine one in use nor license anything.
+
+def test_a_definition_cannot_redefine_a_quantity_in_use_nor_serve_as_a_fact() -> None:
+    d = layer()
+    with pytest.raises(DerivationError, match="already use"):
+        d.solve(sp.Eq(Var(w), 5 / n), Var(w), "definition", *NOTE, defines=True)
+    s = sp.Symbol("s", positive=True)
+    d.solve(sp.Eq(s**2, 1 / n), s, "standard deviation", *NOTE, defines=True)
+    with pytest.raises(DerivationError, match="not a proved equality"):
+        d.step(s * sp.sqrt(n), 1, "use", *NOTE, using=(d.last,))
+    with pytest.raises(DerivationError, match="does not follow"):
+        d.solve(sp.Eq(s**2, 1 / n), s, "solve", *NOTE)
+    assert "definition: " in text(d.build())
