@@ -279,8 +279,8 @@ class Builder:
         (one that no earlier step but another definition mentions)."""
         if defines:
             if any(step.relation.has(unknown) for step in self.steps if _fact(step) or isinstance(step, Requirement)):
-                raise DerivationError(f"{self.id}: step {len(self.steps) + 1} defines {sp.sstr(unknown)}, which earlier "
-                                      "steps already use; a definition must introduce a new quantity")
+                raise DerivationError(f"{self.id}: step {len(self.steps) + 1} defines {sp.sstr(unknown)}, which "
+                                      "earlier steps already use; a definition must introduce a new quantity")
             return frozenset()
         links = self.chain(premise.lhs, premise.rhs, unknown)
         if links is None:
