@@ -75,11 +75,12 @@ def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth:
     network = partial(_network, phi, dphi, weights, width, depth, batch, q0, bias_var, dtype)
     generators = rng.spawn(replicates)
     workers = min(os.cpu_count() or 1, replicates)
-    if workers == 1:
-        runs = [network(generator) for generator in generators]
-    else:
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-            runs = list(pool.map(network, generators))
+    with threadpool_limits(1, user_api="blas"):  # one reduction order, whatever BLAS would choose
+        if workers == 1:
+            runs = [network(generator) for generator in generators]
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                runs = list(pool.map(network, generators))
     forward, backward, spread = (np.array(rows) for rows in zip(*runs, strict=True))
     return Measurement(forward, backward, spread, replicates * batch * width)
 
