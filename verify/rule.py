@@ -11,9 +11,11 @@ forward and backward variances stay within ``factor`` of each other across the d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+import sympy as sp
 
 from derive.activations import activation
 from derive.parse import ParseError, parse_expression
@@ -22,6 +24,9 @@ from derive.text import Text
 
 from .checks import NetworkCheck, Outcome
 from .settings import Settings
+
+MAX_VARIANCE = 1e100
+"""The largest weight or bias variance a rule may ask for: beyond it the simulation overflows."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,10 @@ def variance(text: str, width: int, what: str) -> float:
         raise ParseError(f"{what} {text!r} does not evaluate to a real number at n = m = {width}")
     if number < 0:
         raise ParseError(f"{what} {text!r} is negative at n = m = {width}")
-    return float(number)
+    value = float(sp.N(number, 20))
+    if not math.isfinite(value) or value > MAX_VARIANCE:
+        raise ParseError(f"{what} {text!r} is beyond {MAX_VARIANCE:.0e} at n = m = {width}")
+    return value
 
 
 def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 10,
