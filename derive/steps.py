@@ -185,7 +185,7 @@ class Model:
         expr = _by_distribution(expr, known, integrate)
         expr = reduce_moments(expr, {*self.random, *(s for s, _ in known)}, independence(given))
         expr = expr.subs(_substitutions(given)).xreplace(dict(self.definitions))
-        return unfold(expr).doit(conds="none")
+        return unfold(expr.replace(lambda e: isinstance(e, sp.Derivative), stepwise)).doit(conds="none")
 
     def quadrature(self, expr: sp.Expr, given: Iterable[Assumption], digits: int = 30) -> tuple[sp.Float, float]:
         """``expr`` as a number, each expectation of a variable whose distribution ``given``
@@ -207,6 +207,17 @@ class Model:
             expr = expr.replace(lambda e: isinstance(e, Mean) and len(e.args[0].free_symbols & set(distributions)) == 1,
                                 integrate)
             return sp.N(expr, digits), sum(errors)
+
+
+def stepwise(derivative: sp.Derivative) -> sp.Expr:
+    """A derivative taken one order at a time, expanding after each: equal to sympy's ``doit``, but
+    a high derivative of ``tanh`` or the sigmoid stays a polynomial in it instead of swelling
+    (the 17th of tanh: 0.1 s against 31 s)."""
+    expr = derivative.expr
+    for variable, count in derivative.variable_count:
+        for _ in range(count):
+            expr = sp.expand(sp.diff(expr, variable))
+    return expr
 
 
 def declared_distributions(given: tuple[Assumption, ...]) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:

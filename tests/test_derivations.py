@@ -155,3 +155,15 @@ def test_unknown_id_names_the_choices() -> None:
     with pytest.raises(derive.UnknownDerivation) as error:
         derive.get("xavier-relu")
     assert "he-relu" in str(error.value)
+
+
+@pytest.mark.parametrize("identifier, f", [("maclaurin-tanh", sp.tanh), ("maclaurin-sigmoid", sigmoid)])
+def test_the_highest_allowed_series_order_is_proved_in_seconds(identifier: str, f) -> None:
+    import time
+
+    z = sp.Symbol("z", real=True)
+    start = time.monotonic()
+    series = derive.get(identifier, order=25).named("series").rhs.removeO()
+    assert time.monotonic() - start < 30
+    reference = sp.series(f(z).rewrite(sp.exp), z, 0, 26).removeO()
+    assert sp.expand(series - reference) == 0

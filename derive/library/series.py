@@ -18,12 +18,13 @@ DEFAULT_ORDER = 7
 
 
 def derivatives_at_zero(f: sp.Expr, order: int) -> list[sp.Expr]:
-    """:math:`f^{(k)}(0)` for ``k = 0..order`` (simplified unless already a rational number)."""
+    """:math:`f^{(k)}(0)` for ``k = 0..order`` (simplified unless already a rational number); each
+    derivative is expanded, so that those of tanh and the sigmoid stay polynomials in them."""
     values, derivative = [], f
     for _ in range(order + 1):
         value = derivative.subs(z, 0)
         values.append(value if value.is_Rational else sp.simplify(value))
-        derivative = sp.diff(derivative, z)
+        derivative = sp.expand(sp.diff(derivative, z))
     return values
 
 
