@@ -91,27 +91,30 @@ def _independence_latex(groups: tuple[tuple[sp.Symbol, ...], ...]) -> str:
                            for name, group in zip(names, groups, strict=True))
 
 
-def _law_latex(variable: sp.Expr) -> str:
-    """``N(mu, sigma^2)``, ``U(a, b)`` or the density's name, from a sympy.stats variable."""
+def _law(variable: sp.Expr) -> tuple[str, tuple[sp.Basic, ...]]:
+    """The law of a sympy.stats variable as a name and its parameters: ``N`` (mean, variance),
+    ``U`` (ends), or ``density`` (density, support)."""
     distribution = stats.pspace(variable).distribution
     kind = type(distribution).__name__
     if kind == "NormalDistribution":
-        return f"N\\left({sp.latex(distribution.mean)}, {sp.latex(distribution.std**2)}\\right)"
+        return "N", (distribution.mean, distribution.std**2)
     if kind == "UniformDistribution":
-        return f"U\\left({sp.latex(distribution.left)}, {sp.latex(distribution.right)}\\right)"
-    support = stats.pspace(variable).domain.set
-    return f"\\text{{density }} {sp.latex(stats.density(variable)(sp.Symbol('t')))} \\text{{ on }} {sp.latex(support)}"
+        return "U", (distribution.left, distribution.right)
+    return "density", (stats.density(variable)(sp.Symbol("t")), stats.pspace(variable).domain.set)
+
+
+def _law_latex(variable: sp.Expr) -> str:
+    name, parameters = _law(variable)
+    if name == "density":
+        return f"\\text{{density }} {sp.latex(parameters[0])} \\text{{ on }} {sp.latex(parameters[1])}"
+    return f"{name}\\left({', '.join(map(sp.latex, parameters))}\\right)"
 
 
 def _law_plain(variable: sp.Expr) -> str:
-    """``N(mu, sigma^2)``, ``U(a, b)`` or ``density f(t) on S`` in plain text."""
-    distribution = stats.pspace(variable).distribution
-    kind = type(distribution).__name__
-    if kind == "NormalDistribution":
-        return f"N({distribution.mean}, {sp.sstr(distribution.std**2)})"
-    if kind == "UniformDistribution":
-        return f"U({distribution.left}, {distribution.right})"
-    return f"density {sp.sstr(stats.density(variable)(sp.Symbol('t')))} on {stats.pspace(variable).domain.set}"
+    name, parameters = _law(variable)
+    if name == "density":
+        return f"density {sp.sstr(parameters[0])} on {parameters[1]}"
+    return f"{name}({', '.join(map(sp.sstr, parameters))})"
 
 
 def iid(*families: sp.Symbol) -> Assumption:
