@@ -255,7 +255,7 @@ class Builder:
         model must be but not what the answer is."""
         edges: dict[sp.Expr, list[tuple[sp.Expr, int]]] = {}
         for k, step in enumerate(self.steps):
-            if not (_fact(step) or isinstance(step, Requirement)) or not isinstance(step.relation, sp.Eq):
+            if not _link(step) or not isinstance(step.relation, sp.Eq):
                 continue
             if isinstance(step, Requirement) and unknown is not None and _names(step.relation, unknown):
                 continue
@@ -278,7 +278,7 @@ class Builder:
         """The goals the premise rests on; raise unless it follows, or ``defines`` a new quantity
         (one that no earlier step but another definition mentions)."""
         if defines:
-            if any(step.relation.has(unknown) for step in self.steps if _fact(step) or isinstance(step, Requirement)):
+            if any(step.relation.has(unknown) for step in self.steps if _link(step)):
                 raise DerivationError(f"{self.id}: step {len(self.steps) + 1} defines {sp.sstr(unknown)}, which "
                                       "earlier steps already use; a definition must introduce a new quantity")
             return frozenset()
@@ -314,6 +314,11 @@ def _fact(step: Step) -> bool:
     """Whether ``step`` is a proved equality a later step may use: a definition is not (it names a
     new quantity, for the reader and for later results, and licenses nothing)."""
     return isinstance(step, FACT_KINDS) and not (isinstance(step, Solution) and step.defines)
+
+
+def _link(step: Step) -> bool:
+    """Whether ``step`` may join a chain of equalities: a proved equality or a goal."""
+    return _fact(step) or isinstance(step, Requirement)
 
 
 def _names(relation: sp.Eq, unknown: sp.Expr) -> bool:
