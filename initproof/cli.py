@@ -273,8 +273,9 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
 
     settings = Settings(samples=args.samples, precision=args.precision, alpha=args.alpha,
                         network_precision=args.network_precision)
-    if args.samples < settings.replicates * 2:
-        raise UsageError(f"--samples must be at least {settings.replicates * 2}")
+    if not settings.replicates * 2 <= args.samples <= MAX_SAMPLES:
+        raise UsageError(f"--samples must be from {settings.replicates * 2} to {MAX_SAMPLES:.0e} "
+                         f"(about 7 minutes of sampling here), not {args.samples}")
     if args.activation or args.var_w:
         return _verify_rule(args, settings)
     try:
@@ -290,24 +291,39 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
 
 def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
     from verify import report
-    from verify.rule import rule_check, run_rule
+    from verify.rule import afford, rule_check, run_rule
 
     if not (args.activation and args.var_w):
         raise UsageError("a rule needs both --activation and --var-w")
     if args.ids:
         raise UsageError("give either derivation ids or --activation/--var-w, not both")
-    if args.factor <= 1:
-        raise UsageError(f"--factor must be greater than 1, not {args.factor:g}")
+    if not 1 < args.factor < math.inf:
+        raise UsageError(f"--factor must be a finite number greater than 1, not {args.factor:g}")
     _exact_gain(args.activation)
     try:
         check = rule_check(args.activation, args.var_w, args.width, args.depth, args.bias_var)
+        cost = afford(check)
     except ParseError as error:
         raise UsageError(str(error)) from None
-    result = run_rule(check, args.seed, args.factor, settings)
+    if cost.seconds > ANNOUNCE:
+        print(f"initproof: simulating {check.replicates} networks of width {check.width} and depth {check.depth}: "
+              f"about {_duration(cost.seconds)}, {cost.bytes / 2**20:.0f} MiB", file=sys.stderr)
+    result = run_rule(check, args.seed, args.factor, settings, Progress("networks"))
     status = 0 if result.preserves else 1
     if args.json:
         return _json(report.as_dict([result.outcome], args.seed, result), indent=2), status
     return report.layer_table(result), status
+
+
+MAX_SAMPLES = 10**9
+"""Most samples per sampling check (about 30 ns each, for every sampling check of the suite)."""
+
+ANNOUNCE = 5.0
+"""Seconds of expected work past which a command says up front how long it will take."""
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 class Progress:

@@ -109,3 +109,31 @@ def test_every_derivation_reads_back_exactly_as_proved() -> None:
         loaded = cache.deserialize(cache.serialize(derivation))
         assert text(loaded) == text(derivation), derivation.id
         assert as_dict(loaded) == as_dict(derivation), derivation.id
+
+
+def test_a_cache_that_cannot_be_written_proves_each_derivation_once(tmp_path, monkeypatch) -> None:
+    from derive import registry
+
+    monkeypatch.setenv("INITPROOF_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(cache, "store", lambda derivation, options: None)  # every write fails
+    log = tmp_path / "proved"
+    chosen = ("uniform-moments", "gaussian-moments", "product-variance")
+
+    def counted(identifier):
+        def build():
+            with log.open("a") as out:  # workers are processes: count in a file
+                out.write(identifier + "\n")
+            return registry._BUILDERS_ALL[identifier]()
+        return build
+
+    registry._load()
+    monkeypatch.setattr(registry, "_BUILDERS_ALL", dict(registry._BUILDERS), raising=False)
+    monkeypatch.setattr(registry, "_BUILDERS", {i: counted(i) for i in chosen})
+    registry.get.cache_clear()
+    try:
+        built = registry.all_derivations()
+    finally:
+        registry.get.cache_clear()
+    assert [d.id for d in built] == list(chosen)
+    assert sorted(log.read_text().split()) == sorted(chosen)  # proved once each, not twice

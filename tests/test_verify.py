@@ -226,6 +226,41 @@ def test_replicate_networks_give_the_same_numbers_on_any_number_of_cores(monkeyp
     assert len(set(serial.forward[:, 0])) == 5  # the replicates are different networks
 
 
+def test_networks_that_draw_their_weights_again_give_the_same_numbers_in_bounded_memory() -> None:
+    import tracemalloc
+
+    phi, dphi = activation_pair(named("tanh"))
+
+    def run(kept: int):
+        tracemalloc.start()
+        measured = simulate(phi, dphi, gaussian_weights(1 / 512), 512, 20, 1, np.random.default_rng(5),
+                            batch=16, kept_weights=kept)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return measured, peak
+
+    kept, kept_peak = run(2**40)
+    redrawn, redrawn_peak = run(0)
+    assert np.array_equal(kept.forward, redrawn.forward) and np.array_equal(kept.backward, redrawn.backward)
+    every_layer = 20 * 512 * 512 * 8  # 42 MB: what keeping all weights costs
+    assert kept_peak > every_layer
+    assert redrawn_peak < 4 * 512 * 512 * 8 + 20 * 16 * 512 * 8 * 2  # a few matrices and the slopes
+
+
+def test_a_rule_too_large_for_memory_or_time_is_refused_with_the_numbers(monkeypatch) -> None:
+    from verify import rule
+
+    check = rule.rule_check("relu", "2/n", 4096, 50)
+    assert check.cost().bytes < 2**30  # weights are drawn again, not kept: was 7.6 GB
+    monkeypatch.setattr(rule, "available_memory", lambda: 2**29)
+    with pytest.raises(rule.ParseError, match=r"needs about 0\.\d GiB of memory and 0\.5 GiB is available"):
+        rule.afford(check)
+    monkeypatch.setattr(rule, "available_memory", lambda: None)
+    with pytest.raises(rule.ParseError, match="would take about"):
+        rule.afford(rule.rule_check("relu", "2/n", 4096, 500))
+    assert rule.afford(rule.rule_check("relu", "2/n", 64, 5)).seconds < 5
+
+
 def test_a_check_is_decided_by_the_directions_it_judges() -> None:
     grows = {"activation": named("relu"), "gain": 2.6, "width": 128, "depth": 4, "replicates": 32,
              "preserves": ("forward",)}

@@ -68,13 +68,27 @@ def test_user_expression_activation(capsys) -> None:
     ["--activation", "relu"],
     ["--activation", "relu", "--var-w", "1/n", "he-relu"],
     ["--activation", "relu", "--var-w", "1/n", "--factor", "0.5"],
+    ["--activation", "relu", "--var-w", "1/n", "--factor", "nan"],
+    ["--activation", "relu", "--var-w", "1/n", "--factor", "inf"],
     ["--samples", "0"],
+    ["--samples", str(10**12)],
+    ["--activation", "relu", "--var-w", "2/n", "--width", "4096", "--depth", "500"],
     ["--precision", "2"],
     ["no-such-id"],
 ])
 def test_bad_input_is_one_line_exit_2(capsys, argv: list[str]) -> None:
     status, out, err = run(capsys, "verify", *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and err.startswith("initproof: error: ")
+
+
+def test_a_long_simulation_says_up_front_how_long_it_will_take(capsys, monkeypatch) -> None:
+    from verify import network
+
+    monkeypatch.setattr(network, "_rates", lambda: (1e5, 1e7))  # a slow machine
+    status, out, err = run(capsys, "verify", "--activation", "relu", "--var-w", "2/n", "--width", "64",
+                           "--depth", "3")
+    assert status == 0 and "keeps the variance" in out
+    assert err.startswith("initproof: simulating 64 networks of width 64 and depth 3: about ")
 
 
 def test_bias_variance_enters_the_prediction(capsys) -> None:

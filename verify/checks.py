@@ -11,10 +11,14 @@ import sympy as sp
 from derive.text import Text
 
 from .estimate import Draw, Estimate, block_statistics, interval
-from .network import Measurement, Weights, gaussian_weights, simulate
+from .network import Cost, Measurement, Progress, Weights, cost, gaussian_weights, simulate
 from .numeric import activation_pair
 from .recursion import predict
 from .settings import Settings
+
+
+BATCH = 64
+"""Inputs per simulated network."""
 
 
 @dataclass(frozen=True)
@@ -140,24 +144,35 @@ class NetworkCheck:
             backward = np.full(self.depth, backward[-1])
         return forward, backward
 
-    def measure(self, rng: np.random.Generator) -> Measurement:
+    def widths(self) -> tuple[int, ...]:
+        """The widths simulated: the check's, and half of it when extrapolating."""
+        return (self.width, self.width // 2) if self.extrapolate else (self.width,)
+
+    def cost(self) -> Cost:
+        """Estimated time and peak memory of :meth:`run`."""
+        costs = [cost(width, self.depth, self.replicates, BATCH) for width in self.widths()]
+        return sum(costs[1:], costs[0])
+
+    def measure(self, rng: np.random.Generator, progress: Progress | None = None) -> Measurement:
         """Per-replicate forward and backward variances (extrapolated to infinite width if asked)."""
         phi, dphi = activation_pair(self.activation)
+        total = self.replicates * len(self.widths())
 
-        def at(width: int) -> Measurement:
+        def at(width: int, before: int) -> Measurement:
             weights = self.weights or gaussian_weights(self.gain / width)
             return simulate(phi, dphi, weights, width, self.depth, self.replicates, rng,
-                            batch=64, q0=self.input_var, bias_var=self.bias_var)
+                            batch=BATCH, q0=self.input_var, bias_var=self.bias_var,
+                            progress=progress and (lambda done, _: progress(before + done, total)))
 
-        measured = at(self.width)
+        measured = at(self.width, 0)
         if not self.extrapolate:
             return measured
-        half = at(self.width // 2)
+        half = at(self.width // 2, self.replicates)
         return Measurement(2 * measured.forward - half.forward, 2 * measured.backward - half.backward,
                            measured.spread, measured.values + half.values)
 
-    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
-        measured = self.measure(rng)
+    def run(self, rng: np.random.Generator, settings: Settings, progress: Progress | None = None) -> Outcome:
+        measured = self.measure(rng, progress)
         forward, backward = self.predictions()
         layers, passed = [], True
         for layer in range(self.depth):
@@ -212,7 +227,7 @@ class DriftCheck:
         phi, dphi = activation_pair(self.activation)
         q0 = self.start / self.gain
         measured = simulate(phi, dphi, gaussian_weights(self.gain / self.width), self.width, self.depth,
-                            self.replicates, rng, batch=64, q0=q0)
+                            self.replicates, rng, batch=BATCH, q0=q0)
         logs = np.log(measured.forward)
         predicted = np.log(predict(phi, dphi, self.gain, self.depth, q0)[0])
         layers, passed = [], True

@@ -11,20 +11,31 @@ its two matrix products at ``batch = width / 4``, and numpy's generator uses one
 Replicates therefore run in parallel threads (numpy releases the GIL in both), one per
 core, each with single-threaded BLAS and a generator of its own spawned from the
 caller's: the same seed gives the same numbers on any number of cores.
+
+Each layer's weights come from a seed of their own. The backward pass needs them again: a network
+keeps them while they fit in :data:`KEPT_WEIGHTS` bytes and otherwise draws them again from their
+seeds, so memory stays at the stored slopes (``depth * batch * width`` values) whatever the width,
+and the numbers are the same either way.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 Function = Callable[[np.ndarray], np.ndarray]
+Progress = Callable[[int, int], None]
+"""Called with (networks done, networks in all) as replicates finish."""
+
+KEPT_WEIGHTS = 256 * 2**20
+"""Most bytes of weight matrices the running networks keep for their backward passes."""
 
 
 @dataclass(frozen=True)
@@ -70,45 +81,107 @@ class Measurement:
 
 def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth: int,
              replicates: int, rng: np.random.Generator, batch: int = 128, q0: float = 1.0,
-             bias_var: float = 0.0, dtype: type = np.float64) -> Measurement:
+             bias_var: float = 0.0, dtype: type = np.float64, progress: Progress | None = None,
+             kept_weights: int = KEPT_WEIGHTS) -> Measurement:
     """Run ``replicates`` independent networks of ``depth`` square layers of ``width`` units."""
-    network = partial(_network, phi, dphi, weights, width, depth, batch, q0, bias_var, dtype)
-    generators = rng.spawn(replicates)
     workers = min(os.cpu_count() or 1, replicates)
+    keep = workers * depth * width * width * np.dtype(dtype).itemsize <= kept_weights
+    network = partial(_network, phi, dphi, weights, width, depth, batch, q0, bias_var, dtype, keep)
+    generators = rng.spawn(replicates)
+    runs = []
     with threadpool_limits(1, user_api="blas"):  # one reduction order, whatever BLAS would choose
         if workers == 1:
-            runs = [network(generator) for generator in generators]
+            for generator in generators:
+                runs.append(network(generator))
+                if progress:
+                    progress(len(runs), replicates)
         else:
             with ThreadPoolExecutor(workers) as pool:
-                runs = list(pool.map(network, generators))
+                for run in pool.map(network, generators):
+                    runs.append(run)
+                    if progress:
+                        progress(len(runs), replicates)
     forward, backward, spread = (np.array(rows) for rows in zip(*runs, strict=True))
     return Measurement(forward, backward, spread, replicates * batch * width)
 
 
 def _network(phi: Function, dphi: Function, weights: Weights, width: int, depth: int, batch: int,
-             q0: float, bias_var: float, dtype: type,
+             q0: float, bias_var: float, dtype: type, keep: bool,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One network's per-layer ``q_l``, gradient second moments and unit spreads."""
     forward, backward, spread = np.empty(depth), np.empty(depth), np.empty(depth)
+    seeds = rng.bit_generator.seed_seq.spawn(depth)
+
+    def layer_weights(layer: int) -> np.ndarray:
+        return weights.draw(np.random.default_rng(seeds[layer]), (width, width), dtype)
+
     a = np.sqrt(q0, dtype=dtype) * rng.standard_normal((batch, width), dtype=dtype)
-    layers, slopes = [], []
+    kept, slopes = [], []
     for layer in range(depth):
-        w = weights.draw(rng, (width, width), dtype)
+        w = layer_weights(layer)
         z = a @ w.T
         z *= weights.scale
         if bias_var:
             z += (np.sqrt(bias_var) * rng.standard_normal(width)).astype(dtype)
         forward[layer] = np.mean(np.square(z, dtype=np.float64))
         spread[layer] = _spread(z)
-        layers.append(w)
+        if keep:
+            kept.append(w)
+        del w
         slopes.append(dphi(z))
         a = phi(z).astype(dtype, copy=False)
     g = rng.standard_normal((batch, width), dtype=dtype)
     for layer in reversed(range(depth)):
-        g = (g * slopes[layer]) @ layers[layer]
+        g = (g * slopes.pop()) @ (kept.pop() if keep else layer_weights(layer))
         g *= weights.scale
         backward[layer] = np.mean(np.square(g, dtype=np.float64))
     return forward, backward, spread
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a simulation will take: seconds (on this machine, estimated) and peak bytes."""
+
+    seconds: float
+    bytes: int
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.seconds + other.seconds, max(self.bytes, other.bytes))
+
+
+def cost(width: int, depth: int, replicates: int, batch: int = 128, dtype: type = np.float64,
+         kept_weights: int = KEPT_WEIGHTS) -> Cost:
+    """Estimated time and peak memory of :func:`simulate`.
+
+    Per layer a network draws ``width^2`` weights (twice when it does not keep them) and runs two
+    products of ``batch * width^2`` multiply-adds; the rates are measured here on a small network.
+    Memory: per running network, the slopes of every layer, its kept weights, a few working arrays.
+    """
+    workers = min(os.cpu_count() or 1, replicates)
+    itemsize = np.dtype(dtype).itemsize
+    keep = workers * depth * width * width * itemsize <= kept_weights
+    draw_rate, flop_rate = _rates()
+    per_layer = width * width * (1 if keep else 2) / draw_rate + 4 * batch * width * width / flop_rate
+    seconds = replicates * depth * per_layer / workers
+    per_network = depth * batch * width + (depth if keep else 1) * width * width + 6 * batch * width
+    return Cost(seconds, workers * per_network * itemsize)
+
+
+@cache
+def _rates() -> tuple[float, float]:
+    """Gaussian values drawn per second and floating-point operations per second, on one core."""
+    rng = np.random.default_rng(0)
+    a, w = rng.standard_normal((64, 256)), rng.standard_normal((256, 256))
+    with threadpool_limits(1, user_api="blas"):
+        draw = min(_timed(lambda: rng.standard_normal((256, 256))) for _ in range(3))
+        product = min(_timed(lambda: a @ w.T) for _ in range(3))
+    return 256 * 256 / draw, 2 * 64 * 256 * 256 / product
+
+
+def _timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return max(time.perf_counter() - start, 1e-9)
 
 
 def _spread(z: np.ndarray) -> float:

@@ -12,6 +12,7 @@ forward and backward variances stay within ``factor`` of each other across the d
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,7 +24,14 @@ from derive.symbols import m, n
 from derive.text import Text
 
 from .checks import NetworkCheck, Outcome
+from .network import Cost, Progress
 from .settings import Settings
+
+MAX_SECONDS = 3600.0
+"""The longest estimated simulation a rule may ask for."""
+
+MEMORY_SHARE = 0.5
+"""The largest share of the memory available now that a simulation may plan to use."""
 
 MAX_VARIANCE = 1e100
 """The largest weight or bias variance a rule may ask for: beyond it the simulation overflows."""
@@ -73,6 +81,40 @@ def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 
     return NetworkCheck("user-rule", claim, phi, gain, width, depth, replicates, bias, input_var=1 / gain)
 
 
+def afford(check: NetworkCheck) -> Cost:
+    """The check's estimated cost; :class:`ParseError` (with the numbers) when it would take more than
+    :data:`MAX_SECONDS` or more than :data:`MEMORY_SHARE` of the memory available."""
+    needed = check.cost()
+    available = available_memory()
+    if available is not None and needed.bytes > MEMORY_SHARE * available:
+        raise ParseError(f"--width {check.width} --depth {check.depth} needs about {_gib(needed.bytes)} of memory "
+                         f"and {_gib(available)} is available; lower --width or --depth")
+    if needed.seconds > MAX_SECONDS:
+        raise ParseError(f"--width {check.width} --depth {check.depth} would take about "
+                         f"{needed.seconds / 3600:.1f} h here (limit {MAX_SECONDS / 3600:g} h); "
+                         "lower --width or --depth")
+    return needed
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; None if unknown)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gib(size: int) -> str:
+    return f"{size / 2**30:.1f} GiB"
+
+
 def judge(check: NetworkCheck, outcome: Outcome, factor: float) -> RuleReport:
     """Whether measured forward and backward variances stay within ``factor`` across the layers."""
     forward = np.array([row["measured_forward"] for row in outcome.layers])
@@ -87,11 +129,12 @@ def _spread(values: np.ndarray) -> float:
     return float(np.max(values)) / low if low > 0 else float("inf")
 
 
-def run_rule(check: NetworkCheck, seed: int, factor: float = 2.0, settings: Settings | None = None) -> RuleReport:
+def run_rule(check: NetworkCheck, seed: int, factor: float = 2.0, settings: Settings | None = None,
+             progress: Progress | None = None) -> RuleReport:
     """Simulate ``check`` with ``seed`` and judge the rule."""
     settings = replace(settings or Settings(), comparisons=check.comparisons)
-    outcome = check.run(np.random.default_rng(np.random.SeedSequence(seed)), settings)
+    outcome = check.run(np.random.default_rng(np.random.SeedSequence(seed)), settings, progress)
     return judge(check, outcome, factor)
 
 
-__all__ = ["ParseError", "RuleReport", "judge", "rule_check", "run_rule"]
+__all__ = ["ParseError", "RuleReport", "afford", "judge", "rule_check", "run_rule"]
