@@ -70,9 +70,9 @@ class Assumption:
     def plain(self, lang: str, printer=sp.sstr) -> str:
         """The sentence as plain text, the licensed relations printed by ``printer`` (no TeX)."""
         parts = [f"{printer(old)} = {printer(new)}" for old, new in self.subs]
-        parts += [" ⊥ ".join("{" + ", ".join(map(str, group)) + "}" if len(group) > 1 else str(group[0])
+        parts += [" ⊥ ".join("{" + ", ".join(map(printer, group)) + "}" if len(group) > 1 else printer(group[0])
                              for group in self.independent)] if self.independent else []
-        parts += [f"{symbol} ~ {_law_plain(variable)}" for symbol, variable in self.distributions]
+        parts += [f"{printer(symbol)} ~ {_law_plain(variable)}" for symbol, variable in self.distributions]
         lead = self.lead(lang)
         return f"{lead}: {', '.join(parts)}" if parts else lead
 

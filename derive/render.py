@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from pylatexenc.latex2text import LatexNodes2Text
+from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
 from .derivation import Derivation
@@ -22,6 +24,7 @@ HEADINGS = {
     "results": Text("Results", "Kết quả"),
     "require": Text("goal", "mục tiêu"),
     "uses": Text("uses step", "dùng bước"),
+    "step": Text("step", "bước"),
     "defines": Text("definition", "định nghĩa"),
     "conflicts": Text("Assumptions in conflict", "Các giả thiết mâu thuẫn"),
 }
@@ -29,11 +32,21 @@ _TEX_SPECIALS = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}"
                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
 
 
+_TEX_TO_TEXT = LatexNodes2Text(math_mode="text", keep_braced_groups=True, keep_braced_groups_minlen=2)
+
+
 class _TextPrinter(StrPrinter):
-    """sympy's str printer with ``E[X]`` for expectations and ``Var(X)`` for variances."""
+    r"""sympy's str printer with ``E[X]`` for expectations, ``Var(X)`` for variances, and symbols
+    named in TeX (``\delta_{l+1}``) in Unicode (``δ_{l+1}``)."""
 
     def _print_Mean(self, expr) -> str:
         return f"E[{self._print(expr.args[0])}]"
+
+    def _print_Symbol(self, expr) -> str:
+        if "\\" in expr.name:
+            return tex_to_text(expr.name)
+        head, underscore, tail = expr.name.partition("_")
+        return greek_unicode.get(head, head) + underscore + tail
 
 
 def plain(expr: sp.Basic) -> str:
@@ -152,33 +165,38 @@ def markdown(derivation: Derivation, lang: str = "en") -> str:
         lhs, operator, rhs = relation_latex(step.relation)
         out.append(f"{k + 1}. ${lhs} {operator} {rhs}$ — {_why_with_facts(derivation, k, lang)}")
     out += ["", f"**{HEADINGS['results'](lang)}**", ""]
-    out += [f"- {r.name}: ${sp.latex(r.relation)}$" for r in derivation.results]
+    out += [f"- ${sp.latex(r.relation)}$ ({_step_of(derivation, r, lang)})" for r in derivation.results]
     return "\n".join(out) + "\n"
 
 
 def text(derivation: Derivation, lang: str = "en") -> str:
     """Plain text: title, assumptions, numbered steps with justification and proof method."""
     out = [f"{derivation.id}: {derivation.title(lang)}", "", f"{HEADINGS['assumptions'](lang)}:"]
-    out += [f"  - {_strip_math(a.plain(lang, plain)) if not a.licenses else a.plain(lang, plain)}"
+    out += [f"  - {a.plain(lang, plain) if a.licenses else tex_to_text(a.plain(lang, plain))}"
             for a in derivation.assumptions]
     for conflict in derivation.conflicts:
-        out += ["", f"{HEADINGS['conflicts'](lang)}: {_strip_math(conflict.text(lang))}"]
+        out += ["", f"{HEADINGS['conflicts'](lang)}: {tex_to_text(conflict.text(lang))}"]
     out += ["", f"{HEADINGS['steps'](lang)}:"]
     width = len(str(len(derivation.steps)))
     for k, (step, verdict) in enumerate(zip(derivation.steps, derivation.verdicts, strict=True)):
         out.append(f"  {k + 1:>{width}}. {plain_relation(step.relation)}")
-        out.append(f"  {'':>{width}}  {_strip_math(_why_with_facts(derivation, k, lang))}  [{verdict}]")
+        out.append(f"  {'':>{width}}  {tex_to_text(_why_with_facts(derivation, k, lang))}  [{verdict.label(lang)}]")
     out += ["", f"{HEADINGS['results'](lang)}:"]
-    out += [f"  {r.name}: {plain_relation(r.relation)}" for r in derivation.results]
+    out += [f"  {plain_relation(r.relation)}  ({_step_of(derivation, r, lang)})" for r in derivation.results]
     return "\n".join(out) + "\n"
 
 
-def _strip_math(sentence: str) -> str:
-    """Drop the ``$`` delimiters and common TeX macros for plain-text output."""
-    sentence = sentence.replace("$", "")
+def _step_of(derivation: Derivation, result, lang: str) -> str:
+    """``step 8``: the step that established ``result`` (its last occurrence)."""
+    k = max(k for k, step in enumerate(derivation.steps) if step.relation == result.relation)
+    return f"{HEADINGS['step'](lang)} {k + 1}"
+
+
+def tex_to_text(sentence: str) -> str:
+    r"""A sentence with ``$...$`` math as Unicode text: ``$\sigma_w = \sqrt{\operatorname{Var}(w)}$``
+    becomes ``σ_w = √(Var(w))``; subscripts longer than a character keep their braces."""
     sentence = re.sub(r"\\operatorname\{(\w+)\}", r"\1", sentence)
-    sentence = re.sub(r"\\(left|right)", "", sentence)
-    return re.sub(r"\\(\w+)", r"\1", sentence)
+    return _TEX_TO_TEXT.latex_to_text(sentence)
 
 
 def as_dict(derivation: Derivation, lang: str = "en") -> dict:
@@ -195,7 +213,7 @@ def as_dict(derivation: Derivation, lang: str = "en") -> dict:
         "steps": [
             {"latex": "{} {} {}".format(*relation_latex(s.relation)), "lhs": str(s.lhs),
              "rhs": str(s.rhs), "rule": s.rule, "justification": s.why(lang),
-             "proof": v.proof.value, "detail": v.detail, "uses": uses(derivation, k)}
+             "proof": v.proof.value, "detail": v.detail(lang), "uses": uses(derivation, k)}
             for k, (s, v) in enumerate(zip(derivation.steps, derivation.verdicts, strict=True))
         ],
         "result": _result(derivation.result),

@@ -72,15 +72,26 @@ class Proof(str, Enum):
     """a goal of the derivation, declared as an assumption; imposed, not proved."""
 
 
+PROOF_NAMES = {Proof.SYMBOLIC: Text("symbolic", "ký hiệu"), Proof.EVALUATION: Text("evaluation", "tính giá trị"),
+               Proof.NUMERIC: Text("numeric", "số"), Proof.QUADRATURE: Text("quadrature", "cầu phương"),
+               Proof.CITED: Text("cited", "trích dẫn"), Proof.GOAL: Text("goal", "mục tiêu")}
+"""How each kind of proof is named to a reader."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """How a step was established, with a detail such as the error a quadrature reached."""
 
     proof: Proof
-    detail: str = ""
+    detail: Text = Text("", "")
 
     def __str__(self) -> str:
-        return f"{self.proof.value}, {self.detail}" if self.detail else self.proof.value
+        return self.label("en")
+
+    def label(self, lang: str) -> str:
+        """The proof's name and its detail, in ``lang``: ``quadrature, difference 2e-17, ...``."""
+        name, detail = PROOF_NAMES[self.proof](lang), self.detail(lang)
+        return f"{name}, {detail}" if detail else name
 
 
 class StepFailed(Exception):
@@ -323,7 +334,8 @@ def _evaluated(difference: sp.Expr, rhs: sp.Expr) -> Verdict:
         raise StepFailed(f"the two sides do not evaluate to finite numbers ({sp.sstr(difference)})")
     if gap > TOLERANCE * max(scale, sp.Float(1e-300)):
         raise StepFailed(f"the two sides differ by {sp.N(difference, 6)}")
-    return Verdict(Proof.EVALUATION, f"relative difference {float(gap / scale) if scale else 0.0:.0e}")
+    relative = f"{float(gap / scale) if scale else 0.0:.0e}"
+    return Verdict(Proof.EVALUATION, Text(f"relative difference {relative}", f"sai khác tương đối {relative}"))
 
 
 @check.register
@@ -388,7 +400,9 @@ def _(step: Quadrature, model: Model) -> Verdict:
         raise StepFailed(f"the quadrature error estimate {error:.1e} is not below {tolerance / 10:.0e}")
     if abs(difference) > tolerance:
         raise StepFailed(f"the two sides differ by {sp.N(difference, 6)}, more than {tolerance:.0e}")
-    return Verdict(Proof.QUADRATURE, f"difference {float(abs(difference)):.0e}, error estimate {error:.0e}")
+    gap = f"{float(abs(difference)):.0e}"
+    return Verdict(Proof.QUADRATURE, Text(f"difference {gap}, error estimate {error:.0e}",
+                                          f"sai khác {gap}, ước lượng sai số {error:.0e}"))
 
 
 @check.register
@@ -401,7 +415,7 @@ def _(step: Requirement, model: Model) -> Verdict:
 
 @check.register
 def _(step: Citation, model: Model) -> Verdict:
-    return Verdict(Proof.CITED, step.source)
+    return Verdict(Proof.CITED, Text(step.source, step.source))
 
 
 def _same_numbers(wanted: frozenset[sp.Expr], found: frozenset[sp.Expr]) -> bool:
@@ -472,7 +486,7 @@ def prove_zero(expr: sp.Expr, points: int = 24) -> Verdict:
         checked += 1
     if checked < points // 2:
         raise StepFailed(f"{sp.sstr(original)} is not finite at enough sample points to decide")
-    return Verdict(Proof.NUMERIC, f"{checked} sample points")
+    return Verdict(Proof.NUMERIC, Text(f"{checked} sample points", f"{checked} điểm lấy mẫu"))
 
 
 def _simplifies_to_zero(expr: sp.Expr) -> bool:

@@ -191,7 +191,7 @@ def test_quadrature_takes_no_tolerance_and_records_its_error() -> None:
     d.add(Quadrature(relation=sp.Eq(Mean(sp.tanh(xi) ** 2), sp.Float("0.3942944903978412", 16)), rule="q",
                      why=Text(*NOTE), given=(STANDARD_NORMAL,)))
     verdict = d.verdicts[-1]
-    assert verdict.proof is Proof.QUADRATURE and "error estimate" in verdict.detail
+    assert verdict.proof is Proof.QUADRATURE and "error estimate" in verdict.detail.en
 
 
 # 6. A goal is declared, shown as the goal, and cannot license its own answer.

@@ -61,3 +61,24 @@ def test_text_and_markdown_mention_every_step() -> None:
 def test_jupyter_display_is_display_math() -> None:
     latex = derive.get("he-relu")._repr_latex_()
     assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_text_format_prints_no_tex(lang: str) -> None:
+    for d in derive.all_derivations():
+        out = render.text(d, lang)
+        assert "\\" not in out and "$" not in out and "frac{" not in out, d.id
+        assert "begin{" not in out and "operatorname" not in out, d.id
+
+
+def test_text_format_turns_tex_into_unicode() -> None:
+    out = render.text(derive.get("xavier-tanh"))
+    assert "δ_l = g_l ∑_{j=1}^m w_j δ_{l+1,j} with g_l = tanh'(z_l) ≈ 1" in out
+    assert "normal weights N(0, σ_w^2): σ_w = √(Var(w))" in out
+    assert "g_l ⊥ w ⊥ δ_{l+1}" in out
+
+
+def test_vietnamese_text_names_its_proofs_in_vietnamese() -> None:
+    out = render.text(derive.get("exact-gain-gelu"), "vi")
+    assert "[ký hiệu]" in out and "[cầu phương, sai khác " in out and "ước lượng sai số" in out
+    assert "[symbolic]" not in out and "quadrature" not in out and "difference" not in out
