@@ -122,6 +122,17 @@ def test_frameworks_json_and_table(capsys) -> None:
     assert status == 0 and "nn.Linear default" in out and "0.167" in out
 
 
+@pytest.mark.parametrize("columns", [100, 132])
+def test_frameworks_table_fits_the_terminal(capsys, monkeypatch, columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    status, out, _ = run(capsys, "frameworks")
+    lines = out.splitlines()
+    assert status == 0 and max(map(len, lines)) <= columns  # was 199 wherever it printed
+    recipes = [line for line in lines if line.startswith(("1 ", "2 "))]
+    assert len(recipes) == 4  # row k of the recipes and row k of the depths carry the same number
+    assert recipes[0].split()[1:3] == recipes[2].split()[1:3]
+
+
 @pytest.mark.parametrize("text", [
     "((((((2**64)**64)**64)**64)**64)**64)", "n**n**n", "((z**64)**64)**64", "exp(exp(exp(exp(exp(exp(z))))))",
     "z**64.0000001", "exp()", "atan(z,z)", "sigmoid(z,z)", "z**(0/0)", "z/0", "z*sqrt(-1)", "z**z", "1e999",

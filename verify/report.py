@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
+
 from .checks import Outcome
 from .frameworks import DEPTHS, Row
 from .rule import RuleReport
@@ -15,13 +18,33 @@ def _number(x: float) -> str:
     return f"{x:.5g}"
 
 
-def columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    """Left-aligned fixed-width columns with a rule under the header."""
+def columns(header: tuple[str, ...], rows: list[tuple[str, ...]], fit: int | None = None,
+            wrap: int | None = None) -> list[str]:
+    """Left-aligned fixed-width columns with a rule under the header; with ``fit``, the text of
+    column ``wrap`` is wrapped onto as many lines as keep the table within ``fit`` characters."""
     rows = [header, *rows]
     widths = [max(len(row[k]) for row in rows) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    if fit is not None and wrap is not None:
+        others = sum(widths) - widths[wrap] + 2 * (len(widths) - 1)
+        widths[wrap] = min(widths[wrap], max(fit - others, MIN_WRAPPED, len(header[wrap])))
+    lines = []
+    for row in rows:
+        cells = [textwrap.wrap(cell, w, break_long_words=False, break_on_hyphens=False) or [""]
+                 if k == wrap else [cell] for k, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        for depth in range(max(map(len, cells))):
+            lines.append("  ".join((cell[depth] if depth < len(cell) else "").ljust(w)
+                                   for cell, w in zip(cells, widths, strict=True)).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     return lines
+
+
+MIN_WRAPPED = 16
+"""Narrowest a wrapped column gets."""
+
+
+def terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` if set; 100 when the output is not a terminal)."""
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _short(text: str, width: int) -> str:
@@ -86,26 +109,31 @@ def as_dict(outcomes: list[Outcome], seed: int, report: RuleReport | None = None
     return data
 
 
-FRAMEWORK_HEADER = ("activation", "framework", "initialiser", "n Var(w)", "/ exact", "q*", "slope at q*", "q_10",
-                    "q_50", "grad_10", "grad_50")
+FRAMEWORK_HEADER = ("#", "activation", "framework", "n Var(w)", "/ exact", "q*", "slope at q*", "initialiser")
+DEPTH_HEADER = ("#", "activation", "framework", *(f"q_{d}" for d in DEPTHS), *(f"grad_{d}" for d in DEPTHS))
+FRAMEWORK_NOTE = (
+    "Square layers (n = m). '/ exact': n Var(w) over the exact forward rule's. q*: where the map "
+    "q_l -> q_(l+1) settles from q_1 = 1 (0: the variance dies out; inf: it blows up); 'slope at q*': "
+    "of that map there (below 1 the variance is pulled back to q*, above 1 pushed away). q_L: forward "
+    "variance after L layers; grad_L: gradient variance reaching the input (output = 1); both from "
+    "the exact recursion starting at q_1 = 1.")
 
 
-def frameworks_table(rows: list[Row]) -> str:
-    """Framework recipes against the exact rules, with the depth predictions, and the sources."""
-    lines = columns(FRAMEWORK_HEADER, [
-        (r.activation, r.framework, _short(r.initializer + (f" ({r.note})" if r.note else ""), 110),
-         f"{r.n_var:.4g}", f"{r.ratio:.3f}", f"{r.fixed_point:.4g}", _slope(r.slope),
-         *(f"{r.forward[d]:.3g}" for d in DEPTHS), *(f"{r.backward[d]:.3g}" for d in DEPTHS))
-        for r in rows])
-    sources = dict.fromkeys(r.source for r in rows if r.framework != "initproof")
-    return "\n".join(lines + [
-        "",
-        "Square layers (n = m). '/ exact': n Var(w) over the exact forward rule's. q*: where the map",
-        "q_l -> q_(l+1) settles from q_1 = 1 (0: the variance dies out; inf: it blows up); 'slope at q*':",
-        "of that map there (below 1 the variance is pulled back to q*, above 1 pushed away). q_L: forward",
-        "variance after L layers; grad_L: gradient variance reaching the input (output = 1); both from",
-        "the exact recursion starting at q_1 = 1.",
-        "Sources: " + "; ".join(sources)])
+def frameworks_table(rows: list[Row], fit: int | None = None) -> str:
+    """Framework recipes against the exact rules, then their depth predictions (rows numbered alike),
+    a note on the columns, and the sources; every line within ``fit`` characters (the terminal's)."""
+    fit = fit or terminal_width()
+    recipes = columns(FRAMEWORK_HEADER, [
+        (str(k), r.activation, r.framework, f"{r.n_var:.4g}", f"{r.ratio:.3f}", f"{r.fixed_point:.4g}",
+         _slope(r.slope), r.initializer + (f" ({r.note})" if r.note else ""))
+        for k, r in enumerate(rows, 1)], fit, wrap=FRAMEWORK_HEADER.index("initialiser"))
+    depths = columns(DEPTH_HEADER, [
+        (str(k), r.activation, r.framework, *(f"{r.forward[d]:.3g}" for d in DEPTHS),
+         *(f"{r.backward[d]:.3g}" for d in DEPTHS)) for k, r in enumerate(rows, 1)])
+    sources = "Sources: " + "; ".join(dict.fromkeys(r.source for r in rows if r.framework != "initproof"))
+    notes = [line for text in (FRAMEWORK_NOTE, sources)
+             for line in textwrap.wrap(text, fit, break_on_hyphens=False, break_long_words=False)]
+    return "\n".join([*recipes, "", *depths, "", *notes])
 
 
 def _slope(value: float) -> str:
