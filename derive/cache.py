@@ -57,13 +57,18 @@ def directory() -> Path:
 @cache
 def source_key() -> str:
     """A hash of the package's sources and of the versions its proofs depend on."""
+    return sources_digest(PACKAGE, (platform.python_version(), sp.__version__, mpmath.__version__))[:20]
+
+
+def sources_digest(package: Path, versions: tuple[str, ...]) -> str:
+    """The SHA-256 (hex) of every ``.py`` file under ``package`` (names and contents) and ``versions``."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    for version in (platform.python_version(), sp.__version__, mpmath.__version__):
+    for version in versions:
         digest.update(version.encode())
-    return digest.hexdigest()[:20]
+    return digest.hexdigest()
 
 
 def _path(identifier: str, options: dict) -> Path:
@@ -99,31 +104,73 @@ def _refuse(root: Path) -> None:
 
 def load(identifier: str, options: dict) -> Derivation | None:
     """The cached derivation, or ``None`` when absent, untrusted, corrupt, unreadable or disabled."""
+    body = read(_path(identifier, options).name)
+    derivation = _unpickled(body) if body is not None else None
+    return derivation if derivation is not None and derivation.id == identifier else None
+
+
+def read(name: str) -> bytes | None:
+    """The body of entry ``name`` of the current key folder, or None when the cache is off, or the
+    entry is absent, not trusted (:func:`trusted`), unreadable, or fails its checksum."""
     if not enabled():
         return None
-    path = _path(identifier, options)
+    path = directory() / name
     if not trusted(path):
         return None
     try:
-        derivation = deserialize(path.read_bytes())
+        return verified(path.read_bytes())
     except OSError:
         return None
-    return derivation if derivation is not None and derivation.id == identifier else None
+
+
+def write(name: str, body: bytes) -> None:
+    """Store ``body`` (checksummed) as entry ``name``, atomically, in private folders; a read-only
+    or full disk only costs the speed-up."""
+    if not enabled():
+        return
+    path = directory() / name
+    try:
+        path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        if not trusted(path.parent):
+            _refuse(path.parent.parent)
+            return
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            handle.write(checksummed(body))
+        os.replace(handle.name, path)
+    except OSError:
+        return
+
+
+def checksummed(body: bytes) -> bytes:
+    """``body`` preceded by its SHA-256."""
+    return hashlib.sha256(body).digest() + body
+
+
+def verified(data: bytes) -> bytes | None:
+    """The body of what :func:`checksummed` wrote, or None if it does not match its checksum."""
+    digest, body = data[:DIGEST], data[DIGEST:]
+    return body if hashlib.sha256(body).digest() == digest else None
 
 
 def serialize(derivation: Derivation) -> bytes:
     """The derivation as the SHA-256 of its pickle followed by the pickle (relations unevaluated)."""
+    return checksummed(_pickled(derivation))
+
+
+def _pickled(derivation: Derivation) -> bytes:
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(derivation)
-    body = buffer.getvalue()
-    return hashlib.sha256(body).digest() + body
+    return buffer.getvalue()
 
 
 def deserialize(data: bytes) -> Derivation | None:
     """What :func:`serialize` wrote, or None if the bytes do not match their checksum or fail to load."""
-    digest, body = data[:DIGEST], data[DIGEST:]
-    if hashlib.sha256(body).digest() != digest:
-        return None
+    body = verified(data)
+    return _unpickled(body) if body is not None else None
+
+
+def _unpickled(body: bytes) -> Derivation | None:
     try:
         derivation = pickle.loads(body)
     except Exception:  # noqa: BLE001  (any failure to load is a miss: the derivation is proved again)
@@ -148,18 +195,5 @@ class _Pickler(pickle.Pickler):
 
 def store(derivation: Derivation, options: dict) -> None:
     """Write ``derivation`` atomically; a read-only or full disk only costs the speed-up."""
-    if not enabled():
-        return
-    path = _path(derivation.id, options)
-    data = serialize(derivation)
-    try:
-        path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        if not trusted(path.parent):
-            _refuse(path.parent.parent)
-            return
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-            handle.write(data)
-        os.replace(handle.name, path)
-    except OSError:
-        return
+    if enabled():
+        write(_path(derivation.id, options).name, _pickled(derivation))

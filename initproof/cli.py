@@ -269,7 +269,7 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _verify(args: argparse.Namespace) -> tuple[str, int]:
-    from verify import report, suite
+    from verify import memo, report
 
     settings = Settings(samples=args.samples, precision=args.precision, alpha=args.alpha,
                         network_precision=args.network_precision)
@@ -279,10 +279,12 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
     if args.activation or args.var_w:
         return _verify_rule(args, settings)
     try:
-        selected = suite.checks(args.ids)
+        outcomes, reused = memo.outcomes(args.ids, settings, args.seed, Progress("checks"))
     except derive.UnknownDerivation as error:
         raise UsageError(str(error)) from None
-    outcomes = suite.run(selected, settings, args.seed, Progress("checks"))
+    if reused:
+        print("initproof: outcomes of an earlier run with the same seed, settings and code "
+              "(INITPROOF_CACHE=off runs the checks again)", file=sys.stderr)
     status = 0 if all(o.passed for o in outcomes) else 1
     if args.json:
         return _json(report.as_dict(outcomes, args.seed), indent=2), status

@@ -137,3 +137,34 @@ def test_a_cache_that_cannot_be_written_proves_each_derivation_once(tmp_path, mo
         registry.get.cache_clear()
     assert [d.id for d in built] == list(chosen)
     assert sorted(log.read_text().split()) == sorted(chosen)  # proved once each, not twice
+
+
+def test_verification_outcomes_are_reused_only_for_the_same_seed_and_untouched(tmp_path, monkeypatch) -> None:
+    from verify import memo, suite
+    from verify.settings import Settings
+
+    monkeypatch.setenv("INITPROOF_CACHE_DIR", str(tmp_path))
+    settings = Settings(samples=20_000)
+    original, runs = suite.run, []
+
+    def counted(selected, settings, seed, progress=None):
+        runs.append(seed)
+        return original(selected, settings, seed, progress)
+
+    monkeypatch.setattr(suite, "run", counted)
+    first, reused = memo.outcomes(["uniform-moments"], settings, 7)
+    assert not reused and runs == [7]
+    again, reused = memo.outcomes(["uniform-moments"], settings, 7)
+    assert reused and again == first and runs == [7]
+    _, reused = memo.outcomes(["uniform-moments"], settings, 8)
+    assert not reused and runs == [7, 8]
+
+    entry = next(tmp_path.rglob("outcomes-*.json"))
+    data = bytearray(entry.read_bytes())
+    data[-20] ^= 1  # one flipped bit in a stored number
+    entry.write_bytes(bytes(data))
+    _, reused = memo.outcomes(["uniform-moments"], settings, 7)
+    assert not reused and runs == [7, 8, 7]
+    entry.chmod(0o666)  # another user could have written it
+    _, reused = memo.outcomes(["uniform-moments"], settings, 7)
+    assert not reused

@@ -16,7 +16,6 @@ from .numeric import activation_pair
 from .recursion import predict
 from .settings import Settings
 
-
 BATCH = 64
 """Inputs per simulated network."""
 

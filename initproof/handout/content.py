@@ -15,7 +15,7 @@ from derive.audit import audit
 from derive.frameworks import torch_gain
 from derive.moments import Mean
 from derive.text import Text
-from verify import suite
+from verify import memo
 from verify.checks import Outcome
 from verify.frameworks import compare, exact_gains
 from verify.numeric import activation_pair
@@ -64,8 +64,7 @@ def build(seed: int = 0, settings: Settings | None = None, timings=None) -> Hand
     """Derive, verify (with ``seed``) and assemble the handout; ``timings`` records the stages."""
     measure = timings.measure if timings else (lambda stage, action: action())
     measure("derive", derive.all_derivations)
-    checks = measure("verify", suite.checks)
-    outcomes = measure("verify", lambda: suite.run(checks, settings or Settings(), seed))
+    outcomes, _ = measure("verify", lambda: memo.outcomes((), settings or Settings(), seed))
     by_claim = {o.claim.en.split(":")[0]: o for o in outcomes if o.layers}
     blocks = (_motivation(outcomes) + _tools() + _derivations()
               + _evidence(outcomes, by_claim, seed) + _summary(by_claim) + _beyond(outcomes))
