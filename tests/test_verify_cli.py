@@ -91,6 +91,25 @@ def test_a_long_simulation_says_up_front_how_long_it_will_take(capsys, monkeypat
     assert err.startswith("initproof: simulating 64 networks of width 64 and depth 3: about ")
 
 
+def test_layers_that_differ_are_told_apart_from_the_finite_width_bias(capsys) -> None:
+    rule = ["verify", "--activation", "selu", "--var-w", "1/n", "--depth", "30"]
+    status, out, _ = run(capsys, *rule, "--width", "64", "--seed", "1")
+    assert "differs at 14." in out  # width 64: 14 of 30 layers off the infinite-width recursion
+    assert "The 14 layers that differ are consistent with the finite-width bias (of order 1/n)" in out
+    status, out, _ = run(capsys, "verify", "--activation", "silu", "--var-w", "2.81/n", "--depth", "30",
+                         "--width", "128", "--seed", "0", "--json")
+    data = json.loads(out)
+    differ = [k for k, row in enumerate(data["layers"]) if not (row["agrees_forward"] and row["agrees_backward"])]
+    still = [k for k in differ if not (data["extrapolated_layers"][k]["agrees_forward"]
+                                       and data["extrapolated_layers"][k]["agrees_backward"])]
+    assert status == 1 and len(differ) > 20 and still  # near SiLU's repelling fixed point
+
+
+def test_a_rule_that_agrees_everywhere_is_not_measured_again(capsys) -> None:
+    status, out, _ = run(capsys, "verify", "--activation", "relu", "--var-w", "2/n", "--json")
+    assert status == 0 and "extrapolated_layers" not in json.loads(out)
+
+
 def test_bias_variance_enters_the_prediction(capsys) -> None:
     status, out, _ = run(capsys, "verify", "--activation", "tanh", "--var-w", "1/n", "--bias-var", "0.05",
                          "--depth", "4", "--json")

@@ -7,7 +7,7 @@ import textwrap
 
 from .checks import Outcome
 from .frameworks import DEPTHS, Row
-from .rule import RuleReport
+from .rule import RuleReport, layer_verdict
 from .settings import Settings
 from .torch_check import TorchComparison
 
@@ -86,16 +86,26 @@ def layer_table(report: RuleReport) -> str:
                   f"exact recursion at {counts['agrees']} of {len(layers)} layers, differs at {counts['DIFFERS']}"
                   + (f", and is undecided at {counts['undecided']} (intervals wider than the precision)"
                      if counts["undecided"] else "") + ".",
+              *_finite_width(report, verdicts),
               f"The rule {verdict} the variance within a factor {report.factor:g} across the depth "
               f"(forward max/min {report.forward_spread:.3g}, backward max/min {report.backward_spread:.3g})."]
     return "\n".join(lines)
 
 
-def layer_verdict(row: dict) -> str:
-    """``agrees``, ``DIFFERS`` or ``undecided`` for one layer of a rule check (both directions)."""
-    if not (row["precise_forward"] and row["precise_backward"]):
-        return "undecided" if row["agrees_forward"] and row["agrees_backward"] else "DIFFERS"
-    return "agrees" if row["agrees_forward"] and row["agrees_backward"] else "DIFFERS"
+def _finite_width(report: RuleReport, verdicts: list[str]) -> list[str]:
+    """What extrapolating to infinite width says about the layers that differ."""
+    if report.extrapolated is None:
+        return []
+    differing = [k for k, v in enumerate(verdicts) if v == "DIFFERS"]
+    still = [k + 1 for k in differing if layer_verdict(report.extrapolated.layers[k]) == "DIFFERS"]
+    method = "extrapolated to infinite width (2 v_n - v_(n/2), networks of width n and n/2)"
+    if not still:
+        return [f"The {len(differing)} layers that differ are consistent with the finite-width bias (of order 1/n): "
+                f"{method}, the measurement differs at none of them."]
+    return [f"Not explained by a bias of order 1/n: {method}, the measurement still differs at {len(still)} of "
+            f"the {len(differing)} layers that differ (first: layer {still[0]}). Either the prediction fails or "
+            "the finite-width effects are larger; near a fixed point that repels (see 'initproof frameworks', "
+            "slope at q* above 1) small deviations grow with depth."]
 
 
 def as_dict(outcomes: list[Outcome], seed: int, report: RuleReport | None = None) -> dict:
@@ -106,6 +116,8 @@ def as_dict(outcomes: list[Outcome], seed: int, report: RuleReport | None = None
         data["layers"] = report.outcome.layers
         data["preserves"] = report.preserves
         data["factor"] = report.factor
+        if report.extrapolated is not None:
+            data["extrapolated_layers"] = report.extrapolated.layers
     return data
 
 
