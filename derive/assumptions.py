@@ -60,12 +60,11 @@ class Assumption:
         """The substitutions as relations ``old = new``."""
         return tuple(sp.Eq(old, new, evaluate=False) for old, new in self.subs)
 
-    def latex(self) -> str:
-        """What the assumption licenses, in LaTeX (empty for a description)."""
+    def formulas(self) -> list[str]:
+        """What the assumption licenses, one LaTeX formula per relation (none for a description)."""
         parts = [f"{sp.latex(old)} = {sp.latex(new)}" for old, new in self.subs]
         parts += [_independence_latex(self.independent)] if self.independent else []
-        parts += [f"{sp.latex(symbol)} \\sim {_law_latex(variable)}" for symbol, variable in self.distributions]
-        return ",\\ ".join(parts)
+        return parts + [f"{sp.latex(symbol)} \\sim {_law_latex(variable)}" for symbol, variable in self.distributions]
 
     def plain(self, lang: str, printer=sp.sstr) -> str:
         """The sentence as plain text, the licensed relations printed by ``printer`` (no TeX)."""
@@ -79,10 +78,10 @@ class Assumption:
     @property
     def text(self) -> Text:
         """The sentence shown to a reader: the lead, then the licensed relations in ``$...$``."""
-        formula = self.latex()
-        if not formula:
+        formulas = ", ".join(f"${formula}$" for formula in self.formulas())
+        if not formulas:
             return self.lead
-        return Text(f"{self.lead.en}: ${formula}$", f"{self.lead.vi}: ${formula}$")
+        return Text(f"{self.lead.en}: {formulas}", f"{self.lead.vi}: {formulas}")
 
 
 def _independence_latex(groups: tuple[tuple[sp.Symbol, ...], ...]) -> str:

@@ -14,6 +14,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
+from . import breaking
 from .derivation import Derivation
 from .steps import Requirement, Solution, Step
 from .text import Text
@@ -74,9 +75,11 @@ def tex_escape(text: str) -> str:
 
 
 def _chained(steps: tuple[Step, ...], k: int) -> bool:
-    """Whether step ``k`` continues the chain of step ``k - 1`` (same lhs, an equality)."""
+    """Whether step ``k`` continues the chain of step ``k - 1`` (same lhs, an equality); a goal or a
+    solution starts a line of its own (``g = 1`` for fan-in and ``g = 0.97`` for fan-out are two
+    results, not a chain ``g = 1 = 0.97``)."""
     return (k > 0 and steps[k].relation.rel_op == "==" and steps[k - 1].relation.rel_op == "=="
-            and steps[k].lhs == steps[k - 1].lhs and not isinstance(steps[k], Requirement)
+            and steps[k].lhs == steps[k - 1].lhs and not isinstance(steps[k], (Requirement, Solution))
             and not isinstance(steps[k - 1], Requirement))
 
 
@@ -98,30 +101,73 @@ def _why_with_facts(derivation: Derivation, k: int, lang: str) -> str:
     return _why(derivation.steps[k], lang) + suffix
 
 
-def latex_align(derivation: Derivation, lang: str = "en", environment: str = "align*",
-                justification: str = "\\text{{{}}}") -> str:
-    """The steps as an ``align*`` block, one step per line with its justification.
+LINE = 60.0
+"""Characters of 10 pt math in the text width of a plain article (345 pt)."""
 
-    ``justification`` is a format string for the escaped justification text,
-    e.g. ``"\\parbox{5cm}{{{}}}"`` to let long sentences wrap.
+
+def latex_align(derivation: Derivation, lang: str = "en", environment: str = "align*",
+                justification: str | None = None, line: float = LINE) -> str:
+    r"""The steps as an ``align*`` block, each numbered ``(k)`` with its justification.
+
+    By default the justification is set above its step as ``\intertext`` (it wraps, and the
+    relation gets the full width) and relations wider than ``line`` characters are broken over
+    lines (:mod:`derive.breaking`). ``justification``, a format string for the escaped text
+    (e.g. ``"\\parbox{5cm}{{{}}}"``), sets it beside the step instead, with ``line`` left for
+    the relation.
     """
-    lines = []
-    for k, step in enumerate(derivation.steps):
-        lhs, operator, rhs = relation_latex(step.relation)
-        left = "" if _chained(derivation.steps, k) else lhs
-        why = justification.format(tex_escape(_why_with_facts(derivation, k, lang)))
-        lines.append(f"  {left} &{operator} {rhs} && {why}")
-    return f"\\begin{{{environment}}}\n" + " \\\\\n".join(lines) + f"\n\\end{{{environment}}}"
+    steps = derivation.steps
+    lefts = [None if _chained(steps, k) else step.lhs for k, step in enumerate(steps)]
+    kept = [breaking.width(lhs) for lhs in lefts if lhs is not None and breaking.width(lhs) <= line / 3]
+    room = line - max(kept, default=0.0) - TAG
+    rows = []
+    for k, step in enumerate(steps):
+        why = tex_escape(_why_with_facts(derivation, k, lang))
+        lines = _relation_rows(step.relation, lefts[k], line / 3, room)
+        if justification is None:
+            lines[0] = f"  \\intertext{{\\small ({k + 1}) {why}:}}\n{lines[0]}"
+            lines[-1] += f" \\tag*{{({k + 1})}}"
+        else:
+            lines[-1] += f" && {justification.format(why)} \\tag*{{({k + 1})}}"
+        rows += lines
+    return f"\\begin{{{environment}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{environment}}}"
+
+
+TAG = 6.0
+"""Characters taken by a step's number ``(k)`` and the space before it."""
+
+
+def _relation_rows(relation: sp.Basic, lhs: sp.Expr | None, widest_left: float, room: float) -> list[str]:
+    """``lhs &= rhs`` as align rows: a left side wider than ``widest_left`` moves to a row of its
+    own (broken if need be), the right side is broken to ``room``; ``lhs=None`` continues a chain."""
+    _, operator, _ = relation_latex(relation)
+    rows, shown = [], ""
+    if lhs is not None and breaking.width(lhs) > widest_left:
+        rows += [f"  & {part}" for part in breaking.lines(lhs, room)]
+    elif lhs is not None:
+        shown = sp.latex(lhs)
+    parts = breaking.lines(relation.rhs, room - 3)
+    rows.append(f"  {shown} &{operator} {parts[0]}")
+    rows += [f"  &\\quad {{}} {part}" for part in parts[1:]]
+    return rows
+
+
+def latex_assumption(assumption, lang: str, line: float = LINE) -> str:
+    """An assumption as LaTeX text; formulas too wide to share a line with it are displayed."""
+    formulas = assumption.formulas()
+    if not any(breaking.text_width(f) > line / 2 for f in formulas):
+        return tex_escape(assumption.text(lang))
+    shown = ", \\\\\n".join(formulas)
+    return f"{tex_escape(assumption.lead(lang))}:\n\\begin{{gather*}}\n{shown}\n\\end{{gather*}}"
 
 
 def latex(derivation: Derivation, lang: str = "en") -> str:
     """A LaTeX fragment (needs amsmath, amssymb): title, assumptions, conflicts, steps and results."""
-    assumptions = "\n".join(f"  \\item {tex_escape(a.text(lang))}" for a in derivation.assumptions)
+    assumptions = "\n".join(f"  \\item {latex_assumption(a, lang)}" for a in derivation.assumptions)
     conflicts = "".join(f"\\textbf{{{HEADINGS['conflicts'](lang)}:}} {tex_escape(c.text(lang))}\n\n"
                         for c in derivation.conflicts)
     return (f"% initproof: {derivation.id} (requires \\usepackage{{amsmath,amssymb}})\n"
             f"\\paragraph{{{tex_escape(derivation.title(lang))}}}\n"
-            f"{HEADINGS['assumptions'](lang)}:\n\\begin{{itemize}}\n{assumptions}\n\\end{{itemize}}\n"
+            f"{HEADINGS['assumptions'](lang)}:\n\\begin{{itemize}}\\raggedright\n{assumptions}\n\\end{{itemize}}\n"
             f"{conflicts}{latex_align(derivation, lang)}\n")
 
 
@@ -141,8 +187,14 @@ def latex_document(derivations: list[Derivation], lang: str = "en") -> str:
 
 
 def latex_display(derivation: Derivation, lang: str = "en") -> str:
-    """The steps for Jupyter/MathJax: an ``aligned`` block in display math."""
-    return "$$" + latex_align(derivation, lang, "aligned") + "$$"
+    """The steps for Jupyter/MathJax: an ``aligned`` block in display math, one step per line with
+    its justification beside it (MathJax scrolls a wide display)."""
+    lines = []
+    for k, step in enumerate(derivation.steps):
+        lhs, operator, rhs = relation_latex(step.relation)
+        left = "" if _chained(derivation.steps, k) else lhs
+        lines.append(f"  {left} &{operator} {rhs} && \\text{{{tex_escape(_why_with_facts(derivation, k, lang))}}}")
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
 
 
 def chained(derivation: Derivation, k: int) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ENGINES = ("pdflatex", "xelatex", "lualatex")
@@ -19,9 +21,28 @@ def find_engine(preferred: tuple[str, ...] = ENGINES) -> str | None:
     return next((engine for engine in preferred if shutil.which(engine)), None)
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """A PDF and the log of the run that made it."""
+
+    pdf: bytes
+    log: str
+
+    def overfull(self) -> list[tuple[float, str]]:
+        """Boxes wider than their line: ``(points too wide, the log's line)`` for each."""
+        return [(float(m.group(1)), m.group(0))
+                for m in re.finditer(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)[^\n]*", self.log)]
+
+
 def compile_pdf(source: str, engine: str | None = None, runs: int = 1, timeout: float = 120,
                 files: dict[str, bytes] | None = None) -> bytes:
-    """Compile ``source`` in a temporary directory and return the PDF bytes.
+    """The PDF bytes of :func:`compile_document`."""
+    return compile_document(source, engine, runs, timeout, files).pdf
+
+
+def compile_document(source: str, engine: str | None = None, runs: int = 1, timeout: float = 120,
+                     files: dict[str, bytes] | None = None) -> Compiled:
+    """Compile ``source`` in a temporary directory; the PDF and the last run's log.
 
     ``files`` (relative path to content) are written beside the source first,
     e.g. the figures it includes.
@@ -49,4 +70,5 @@ def compile_pdf(source: str, engine: str | None = None, runs: int = 1, timeout: 
                 log = (Path(work) / "document.log")
                 tail = (log.read_text(errors="replace") if log.exists() else done.stdout)[-2000:]
                 raise TexError(f"{engine} failed:\n{tail}")
-        return (Path(work) / "document.pdf").read_bytes()
+        log = Path(work) / "document.log"
+        return Compiled((Path(work) / "document.pdf").read_bytes(), log.read_text(errors="replace"))

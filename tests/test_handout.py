@@ -12,7 +12,7 @@ import pytest
 
 from initproof.cli import main
 from initproof.handout import content, html, latex
-from initproof.tex import compile_pdf
+from initproof.tex import compile_document
 
 SEED = 5
 TITLES = {"en": ["1. Motivation: vanishing and exploding gradients", "4. Evidence: Monte Carlo checks",
@@ -74,7 +74,9 @@ def test_measured_number_matches_verify_json(handout, capsys) -> None:
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_pdf_text_titles_formulas_and_figures(handout, lang: str) -> None:
     source, files = latex.document(handout, lang)
-    pdf = compile_pdf(source, "pdflatex", runs=2, files=files)
+    compiled = compile_document(source, "pdflatex", runs=2, files=files)
+    assert [line for points, line in compiled.overfull() if points > 1] == []  # was 155 pt (evidence table)
+    pdf = compiled.pdf
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True).stdout.decode()
     for title in TITLES[lang]:
         assert title in text

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import pytest
+import sympy as sp
 
 import derive
 from derive import render
 
 
-def test_latex_align_has_one_line_per_step_with_its_justification() -> None:
+def test_latex_align_numbers_each_step_under_its_justification() -> None:
     d = derive.get("he-relu")
     block = render.latex_align(d)
     assert block.startswith("\\begin{align*}") and block.endswith("\\end{align*}")
-    lines = block.splitlines()[1:-1]
-    assert len(lines) == len(d.steps)
-    assert all("&& \\text{" in line for line in lines)
-    assert r"\operatorname{Var}\left(w\right) &= \frac{2}{n} && \text{solve for the weight variance}" in block
+    assert block.count("\\intertext{") == block.count("\\tag*{") == len(d.steps)
+    assert ("\\intertext{\\small (8) solve for the weight variance:}\n"
+            "  \\operatorname{Var}\\left(w\\right) &= \\frac{2}{n} \\tag*{(8)}") in block
 
 
 def test_chained_steps_omit_the_repeated_left_side() -> None:
     block = render.latex_align(derive.get("uniform-moments"))
-    assert "\n   &= \\frac{a + b}{2} && \\text{evaluate the integral}" in block
+    assert "\\intertext{\\small (2) evaluate the integral:}\n   &= \\frac{a + b}{2} \\tag*{(2)}" in block
+
+
+def test_two_results_for_one_symbol_are_not_chained() -> None:
+    block = render.latex_align(derive.get("exact-gain-selu"))
+    assert "\n  g &= 1 \\tag*{(14)}" in block and "\n  g &= 0.966025776973901 \\tag*{(15)}" in block
+
+
+def test_a_long_right_side_is_broken_into_lines_that_fit() -> None:
+    from derive import breaking
+
+    block = render.latex_align(derive.get("selu-constants"))
+    rows = [row for row in block.split("\\\\\n") if "\\intertext" not in row]
+    assert any(row.lstrip().startswith("&\\quad {}") for row in rows)  # continuation lines exist
+    lam = derive.get("selu-constants").named("lambda").rhs
+    parts = breaking.lines(lam, 50)
+    assert len(parts) > 3 and all(breaking.text_width(part) < 90 for part in parts)
+    assert breaking.lines(sp.Symbol("x") + 1, 50) == ["x + 1"]
 
 
 def test_vietnamese_justifications() -> None:

@@ -258,8 +258,7 @@ def _summary(by_claim: dict[str, Outcome]) -> list[Block]:
     halving = by_claim["ReLU, Var(w) = 1/n"].layers[-1]
     verdicts = {"correct": Text("correct", "đúng"), "rounding": Text("rounding", "làm tròn"),
                 "wrong": Text("wrong", "sai")}
-    errata = tuple((g.claim.claim, g.claim.stated if isinstance(g.claim.stated, str) else str(g.claim.stated),
-                    g.computed, verdicts[g.verdict], g.claim.where) for g in audit())
+    errata = tuple((g.claim.claim, *_stated_and_computed(g), verdicts[g.verdict], g.claim.where) for g in audit())
     wrong = sum(row[3] == verdicts["wrong"] for row in errata)
     phi, dphi = activation_pair(named("sigmoid"))
     eight = float(predict(phi, dphi, 16.0, 8, 1 / 16)[1][0])
@@ -304,6 +303,14 @@ def _summary(by_claim: dict[str, Outcome]) -> list[Block]:
                       "Mọi nơ-ron trong một lớp luôn giống hệt nhau (tính đối xứng), nên cả lớp chỉ học "
                       "được một đặc trưng.")),
     ]
+
+
+def _stated_and_computed(grade) -> tuple[str, str]:
+    """The notes' value and the recomputed one as a reader writes them: a formula in math, a
+    decimal as the notes print it."""
+    if isinstance(grade.claim.stated, str):
+        return grade.claim.stated, grade.computed
+    return f"${sp.latex(grade.claim.stated)}$", f"${sp.latex(grade.claim.computed)}$"
 
 
 def _beyond(outcomes: list[Outcome]) -> list[Block]:

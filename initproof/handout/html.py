@@ -87,7 +87,7 @@ def _(block: Table, lang: str) -> str:
     math_columns = block.math or (False,) * len(block.header)
     head = "".join(f"<th>{prose(h(lang))}</th>" for h in block.header)
     rows = "".join("<tr>" + "".join(
-        f"<td>{math(cell(value, lang)) if is_math else html.escape(cell(value, lang))}</td>"
+        f"<td>{math(cell(value, lang)) if is_math else prose(cell(value, lang))}</td>"
         for value, is_math in zip(row, math_columns, strict=True)) + "</tr>" for row in block.rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 

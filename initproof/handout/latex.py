@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import singledispatch
+from importlib.metadata import version
 
 import derive
-from derive.render import HEADINGS, latex_align, tex_escape
+from derive.render import HEADINGS, latex_align, latex_assumption, tex_escape
+from derive.text import Text
 
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
@@ -18,7 +21,9 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \usepackage{amsmath,amssymb,graphicx,longtable,array}
 \usepackage[margin=1.8cm]{geometry}
 \usepackage[hidelinks]{hyperref}
+\hypersetup{pdftitle={%(title)s}, pdfauthor={initproof %(version)s}, pdfsubject={%(subject)s}, pdflang={%(lang)s}}
 \allowdisplaybreaks
+\setlength{\emergencystretch}{3em}
 \pdfobjcompresslevel=0
 %(names)s
 \setlength{\parskip}{0.4em}\setlength{\parindent}{0pt}
@@ -27,6 +32,10 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \begin{document}
 \maketitle
 """
+SUBJECT = Text("Weight initialisation of neural networks: derived by sympy, verified by Monte Carlo",
+               "Khởi tạo trọng số mạng nơ-ron: suy ra bằng sympy, kiểm chứng bằng Monte Carlo")
+HANDOUT_LINE = 85.0
+"""Characters of 10 pt math in the handout's text width."""
 FONTS = {"en": ("T5", "\\usepackage{lmodern}"), "vi": ("T5", "\\usepackage{lmodern}")}
 """T5 (vntex) in both languages: the English handout quotes the notes' Vietnamese headings."""
 NAMES = {"en": "", "vi": "\\renewcommand{\\figurename}{Hình}\\renewcommand{\\tablename}{Bảng}"}
@@ -39,7 +48,8 @@ def document(handout: Handout, lang: str, figure_dir: str = "figures") -> tuple[
     files: dict[str, bytes] = {}
     body = [render(block, lang, files, figure_dir) for block in handout.blocks]
     head = PREAMBLE % {"encoding": encoding, "fonts": fonts, "names": NAMES[lang],
-                       "title": tex_escape(handout.title(lang))}
+                       "title": tex_escape(handout.title(lang)), "version": version("initproof"),
+                       "subject": SUBJECT(lang), "lang": lang}
     return head + "\n\n".join(body) + "\n\\end{document}\n", files
 
 
@@ -61,22 +71,21 @@ def _(block: Paragraph, lang, files, figure_dir) -> str:
 @render.register
 def _(block: DerivationBlock, lang, files, figure_dir) -> str:
     d = derive.get(block.id)
-    assumptions = "\n".join(f"  \\item {tex_escape(a.text(lang))}" for a in d.assumptions)
+    assumptions = "\n".join(f"  \\item {latex_assumption(a, lang, HANDOUT_LINE)}" for a in d.assumptions)
     heading = HEADINGS["assumptions"](lang)
     conflicts = "".join(f"\\noindent\\textbf{{{HEADINGS['conflicts'](lang)}:}} {tex_escape(c.text(lang))}\n\n"
                         for c in d.conflicts)
     steps = latex_align(d, lang, justification="\\parbox{{0.3\\linewidth}}{{\\raggedright\\small {}}}")
     return (f"\\subsection*{{{tex_escape(d.title(lang))} \\texttt{{({tex_escape(d.id)})}}}}\n"
-            f"{heading}:\n\\begin{{itemize}}\\itemsep0pt\n{assumptions}\n\\end{{itemize}}\n{conflicts}"
+            f"{heading}:\n\\begin{{itemize}}\\itemsep0pt\\raggedright\n{assumptions}\n\\end{{itemize}}\n{conflicts}"
             f"{{\\small\n{steps}\n}}")
 
 
 @render.register
 def _(block: Table, lang, files, figure_dir) -> str:
     math = block.math or (False,) * len(block.header)
-    shares = block.widths or tuple(0.16 if k == 0 else 0.3 if k == 1 and len(math) > 4 else 0.0
-                                   for k in range(len(math)))
-    widths = [f"p{{{share}\\linewidth}}" if share else "l" for share in shares]
+    widths = [f">{{\\raggedright\\arraybackslash}}p{{\\dimexpr {share:.3f}\\linewidth-2\\tabcolsep\\relax}}"
+              for share in _shares(block, lang)]
     head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
     rows = [" & ".join(f"${cell(value, lang)}$" if is_math else
                        VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
@@ -84,6 +93,34 @@ def _(block: Table, lang, files, figure_dir) -> str:
     stretch = "\\renewcommand{\\arraystretch}{1.6}" if any(math) else ""
     return ("{\\footnotesize" + stretch + "\n\\begin{longtable}{" + "".join(widths) + "}\n\\hline\n" + head
             + " \\\\\n\\hline\\endhead\n" + " \\\\\n".join(rows) + " \\\\\n\\hline\n\\end{longtable}\n}")
+
+
+LINE_CHARS = 95
+"""About how many characters of a table's small type fit in the line width, less the column gaps."""
+FULL = 0.99
+"""The share of the line a table may take (a hair under 1: rounding in TeX's lengths)."""
+
+
+def _shares(block: Table, lang: str) -> list[float]:
+    """Each column's share of the line: as given, or for a column given none, its longest cell;
+    at least its longest word (so no word is cut); then the columns above that minimum shrink in
+    proportion to their slack until the table fits within the margins."""
+    given = block.widths or (0.0,) * len(block.header)
+    texts = [[cell(value, lang) for value in (block.header[k], *(row[k] for row in block.rows))]
+             for k in range(len(given))]
+    least = [(max(_visible(w) for text in column for w in text.split()) + 2) / LINE_CHARS for column in texts]
+    wanted = [max(share or (max(map(_visible, column)) + 2) / LINE_CHARS, low)
+              for share, column, low in zip(given, texts, least, strict=True)]
+    excess, slack = sum(wanted) - FULL, [w - low for w, low in zip(wanted, least, strict=True)]
+    if excess <= 0:
+        return wanted
+    cut = min(excess / (sum(slack) or 1), 1.0)
+    return [w - cut * s for w, s in zip(wanted, slack, strict=True)]
+
+
+def _visible(text: str) -> int:
+    """About how many characters ``text`` prints (TeX commands and grouping removed)."""
+    return max(len(re.sub(r"\\[a-zA-Z]+|[{}$^_]", "", text)), 1)
 
 
 @render.register
