@@ -19,10 +19,10 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from derive.activations import named
-from verify.estimate import CHUNK, block_statistics
-from verify.network import gaussian_weights, simulate
-from verify.numeric import activation_pair
+from initproof.derive.activations import named
+from initproof.verify.estimate import CHUNK, block_statistics
+from initproof.verify.network import gaussian_weights, simulate
+from initproof.verify.numeric import activation_pair
 
 
 def best_of(repeat: int, action) -> float:

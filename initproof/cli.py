@@ -20,15 +20,15 @@ from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
 
-import derive
-from derive import render
-from derive.activations import NAMES
-from derive.audit import audit
-from derive.library.gains import NotFinite, for_activation
-from derive.parse import ParseError
-from derive.registry import options
-from derive.text import LANGUAGES
-from verify.settings import Settings
+from initproof import derive
+from initproof.derive import render
+from initproof.derive.activations import NAMES
+from initproof.derive.audit import audit
+from initproof.derive.library.gains import NotFinite, for_activation
+from initproof.derive.parse import ParseError
+from initproof.derive.registry import options
+from initproof.derive.text import LANGUAGES
+from initproof.verify.settings import Settings
 
 from .handout.formats import FORMATS, HandoutError, default_format, default_path
 
@@ -244,9 +244,9 @@ def budget(what: str, seconds: float = BUDGET):
 
 
 def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
-    from verify import report
-    from verify.frameworks import compare
-    from verify.torch_check import TorchMissing, torch_crosscheck
+    from initproof.verify import report
+    from initproof.verify.frameworks import compare
+    from initproof.verify.torch_check import TorchMissing, torch_crosscheck
 
     activations = args.activation or NAMES
     rows = []
@@ -269,7 +269,7 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _verify(args: argparse.Namespace) -> tuple[str, int]:
-    from verify import memo, report
+    from initproof.verify import memo, report
 
     settings = Settings(samples=args.samples, precision=args.precision, alpha=args.alpha,
                         network_precision=args.network_precision)
@@ -292,8 +292,8 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
-    from verify import report
-    from verify.rule import afford, rule_check, run_rule
+    from initproof.verify import report
+    from initproof.verify.rule import afford, rule_check, run_rule
 
     if not (args.activation and args.var_w):
         raise UsageError("a rule needs both --activation and --var-w")
@@ -368,7 +368,7 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _audit(args: argparse.Namespace) -> tuple[str, int]:
-    from verify import report
+    from initproof.verify import report
 
     grades = [g.as_dict(args.lang) for g in audit()]
     status = 1 if any(g["verdict"] == "wrong" for g in grades) else 0

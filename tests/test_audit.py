@@ -7,9 +7,9 @@ import math
 
 import sympy as sp
 
-from derive.audit import Claim, audit, grade
-from derive.text import Text
 from initproof.cli import main
+from initproof.derive.audit import Claim, audit, grade
+from initproof.derive.text import Text
 
 T = Text("t", "t")
 

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-import derive
-from derive import cache
-from derive.render import text
+from initproof import derive
+from initproof.derive import cache
+from initproof.derive.render import text
 
 
 def test_round_trip_keeps_every_step_unevaluated() -> None:
@@ -103,7 +103,7 @@ def test_every_flipped_bit_is_a_miss() -> None:
 
 
 def test_every_derivation_reads_back_exactly_as_proved() -> None:
-    from derive.render import as_dict
+    from initproof.derive.render import as_dict
 
     for derivation in derive.all_derivations():
         loaded = cache.deserialize(cache.serialize(derivation))
@@ -112,7 +112,7 @@ def test_every_derivation_reads_back_exactly_as_proved() -> None:
 
 
 def test_a_cache_that_cannot_be_written_proves_each_derivation_once(tmp_path, monkeypatch) -> None:
-    from derive import registry
+    from initproof.derive import registry
 
     monkeypatch.setenv("INITPROOF_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr("os.cpu_count", lambda: 2)
@@ -140,8 +140,8 @@ def test_a_cache_that_cannot_be_written_proves_each_derivation_once(tmp_path, mo
 
 
 def test_verification_outcomes_are_reused_only_for_the_same_seed_and_untouched(tmp_path, monkeypatch) -> None:
-    from verify import memo, suite
-    from verify.settings import Settings
+    from initproof.verify import memo, suite
+    from initproof.verify.settings import Settings
 
     monkeypatch.setenv("INITPROOF_CACHE_DIR", str(tmp_path))
     settings = Settings(samples=20_000)

@@ -9,7 +9,7 @@ import sys
 import pytest
 import sympy as sp
 
-import derive
+from initproof import derive
 from initproof.cli import main
 
 
@@ -149,7 +149,7 @@ def test_hostile_activations_get_one_line_and_exit_2_quickly(text: str, capsys) 
 
 
 def test_typed_numbers_are_kept_exactly() -> None:
-    from derive.parse import parse_expression
+    from initproof.derive.parse import parse_expression
 
     n = sp.Symbol("n", positive=True, integer=True)
     assert parse_expression("1.00000001/n", {"n": n}) == sp.Rational(100000001, 100000000) / n
@@ -181,3 +181,18 @@ def test_list_prints_each_result_with_its_own_relation_and_flags_conflicts(capsy
     assert "<= (1/4)**L" in lines["gradient-vanishing"] and " = (1/4)**L" not in lines["gradient-vanishing"]
     assert "zero-mean-activations" in lines["xavier-sigmoid"] and "conflict" in lines["xavier-sigmoid"]
     assert "conflict" not in lines["he-relu"]
+
+
+def test_the_package_installs_nothing_at_the_top_level_but_initproof() -> None:
+    from pathlib import Path
+
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert all(name == "initproof" or name.startswith("initproof.") for name in config["packages"])
+    assert config["package-dir"] == {"initproof.derive": "derive", "initproof.verify": "verify"}
+    import initproof.derive
+    import initproof.verify
+
+    assert str(initproof.derive.get("he-relu").result.rhs) == "2/n"
+    assert initproof.verify.__name__ == "initproof.verify"

@@ -10,9 +10,9 @@ import math
 import pytest
 import sympy as sp
 
-import derive
-from derive import steps
-from derive.functions import sigmoid
+from initproof import derive
+from initproof.derive import steps
+from initproof.derive.functions import sigmoid
 
 n, m = sp.symbols("n m", positive=True, integer=True)
 a, b = sp.symbols("a b", real=True)
@@ -84,13 +84,13 @@ def test_main_result_of_he_relu_prints_as_two_over_n() -> None:
 
 def test_product_variance_has_the_mean_terms() -> None:
     X, Y = sp.symbols("X Y")
-    from derive.moments import Mean, Var
+    from initproof.derive.moments import Mean, Var
     expected = Var(X) * Var(Y) + Var(X) * Mean(Y) ** 2 + Var(Y) * Mean(X) ** 2
     assert sp.expand(derive.get("product-variance").result.rhs - expected) == 0
 
 
 def test_layer_variance_general_and_zero_mean_forms() -> None:
-    from derive.moments import Mean, Var
+    from initproof.derive.moments import Mean, Var
     w, x, bias = sp.symbols("w x b")
     d = derive.get("layer-variance")
     assert sp.expand(d.named("zero-mean").rhs - n * Var(w) * Var(x)) == 0

@@ -12,8 +12,8 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.parse import MAX_EXPONENT, ParseError, _degree, parse_expression
 from initproof.cli import main
+from initproof.derive.parse import MAX_EXPONENT, ParseError, _degree, parse_expression
 
 z = sp.Symbol("z", real=True)
 n, m = sp.symbols("n m", positive=True, integer=True)

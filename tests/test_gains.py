@@ -13,18 +13,18 @@ import pytest
 import sympy as sp
 from scipy import integrate, special
 
-import derive
-from derive.assumptions import STANDARD_NORMAL
-from derive.derivation import Builder, DerivationError
-from derive.frameworks import initializers
-from derive.library.gains import for_activation
-from derive.moments import Mean
-from derive.steps import Model, Quadrature
-from derive.text import Text
-from verify import suite
-from verify.checks import NetworkCheck
-from verify.frameworks import compare
-from verify.settings import Settings
+from initproof import derive
+from initproof.derive.assumptions import STANDARD_NORMAL
+from initproof.derive.derivation import Builder, DerivationError
+from initproof.derive.frameworks import initializers
+from initproof.derive.library.gains import for_activation
+from initproof.derive.moments import Mean
+from initproof.derive.steps import Model, Quadrature
+from initproof.derive.text import Text
+from initproof.verify import suite
+from initproof.verify.checks import NetworkCheck
+from initproof.verify.frameworks import compare
+from initproof.verify.settings import Settings
 
 n, m = sp.symbols("n m", positive=True, integer=True)
 slope = sp.Symbol("a", positive=True)
@@ -152,8 +152,8 @@ def test_wrong_quadrature_value_is_rejected() -> None:
 
 
 def test_wrong_float_solution_is_rejected() -> None:
-    from derive.assumptions import goal
-    from derive.moments import Var
+    from initproof.derive.assumptions import goal
+    from initproof.derive.moments import Var
     w, q_next = sp.Symbol("w"), sp.Symbol("q_next")
     value = sp.Float("0.3942944903978412") * n * Var(w)
     aim = goal("aim", "the goal", "mục tiêu", (Var(q_next), sp.S.One))
@@ -171,12 +171,13 @@ def test_exact_gain_network_checks_pass_and_wrong_gains_fail() -> None:
     rng = np.random.default_rng(3)
     for check in suite.exact_gain_checks("gelu"):
         assert check.run(rng, settings).passed, check.claim.en
-    from derive.activations import named
+    from initproof.derive.activations import named
     linearised = 4.0  # GELU's linearised rule, 4/n, claimed to keep q = 1
-    wrong = NetworkCheck("exact-gain-gelu", Text("4/n keeps q", "4/n keeps q"), named("gelu"), linearised, 128, 6,
+    wrong = NetworkCheck("exact-gain-gelu", "wrong", Text("4/n keeps q", "4/n keeps q"), named("gelu"), linearised,
+                         128, 6,
                          replicates=64, preserves=("forward",), input_var=1 / linearised)
     assert not wrong.run(rng, settings).passed
-    textbook = NetworkCheck("exact-gain-sigmoid", Text("16/n keeps q", "16/n keeps q"), named("sigmoid"), 16.0,
+    textbook = NetworkCheck("exact-gain-sigmoid", "wrong", Text("16/n keeps q", "16/n keeps q"), named("sigmoid"), 16.0,
                             128, 6, replicates=64, preserves=("forward",), input_var=1 / 16)
     assert not textbook.run(rng, settings).passed
 
@@ -210,8 +211,8 @@ def test_frameworks_table_for_relu() -> None:
 def test_clipped_and_piecewise_activations_against_independent_quadrature(text: str, kinks: tuple) -> None:
     import mpmath
 
-    from derive.activations import activation
-    from derive.symbols import z
+    from initproof.derive.activations import activation
+    from initproof.derive.symbols import z
 
     d = for_activation(text)
     phi = activation(text)

@@ -89,7 +89,7 @@ def test_failing_pdf_build_leaves_existing_file(tmp_path, capsys, monkeypatch) -
     target = tmp_path / "handout.pdf"
     target.write_bytes(b"earlier handout")
     monkeypatch.setenv("PATH", str(tmp_path))  # no TeX engine reachable
-    status = main(["handout", "--format", "pdf", "-o", str(target)])
+    status = main(["handout", "--format", "pdf", "-o", str(target), "--seed", str(SEED)])
     _, err = capsys.readouterr()
     assert status == 1 and err.count("\n") == 1 and "pdflatex not found" in err
     assert target.read_bytes() == b"earlier handout"

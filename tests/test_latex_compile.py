@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-import derive
-from derive import render
+from initproof import derive
+from initproof.derive import render
 from initproof.tex import TexError, compile_document, compile_pdf
 
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None,

@@ -15,13 +15,13 @@ import pytest
 import sympy as sp
 from sympy import stats
 
-import derive
-from derive import Builder, DerivationError, Text
-from derive.assumptions import STANDARD_NORMAL, Assumption, described, distributed, goal, independent
-from derive.functions import sigmoid
-from derive.moments import Mean, Var
-from derive.render import as_dict, text
-from derive.steps import Bound, Model, Proof, Quadrature
+from initproof import derive
+from initproof.derive import Builder, DerivationError, Text
+from initproof.derive.assumptions import STANDARD_NORMAL, Assumption, described, distributed, goal, independent
+from initproof.derive.functions import sigmoid
+from initproof.derive.moments import Mean, Var
+from initproof.derive.render import as_dict, text
+from initproof.derive.steps import Bound, Model, Proof, Quadrature
 
 n = sp.Symbol("n", positive=True, integer=True)
 q, r = sp.symbols("q r", positive=True)
@@ -155,7 +155,7 @@ def test_smooth_equalities_true_only_on_part_of_the_domain_are_rejected(lhs: sp.
 def test_numeric_verdict_does_not_depend_on_hash_order() -> None:
     program = textwrap.dedent("""
         import sympy as sp
-        from derive.steps import StepFailed, prove_zero
+        from initproof.derive.steps import StepFailed, prove_zero
         p, s, t = sp.symbols("p s t", positive=True)
         for expr in (sp.erf(p) * sp.erf(s) - sp.erf(s) * sp.erf(p) + sp.exp(-t * 10**9) * 0,
                      sp.gamma(p + s) - sp.gamma(s + p) * (1 + sp.exp(-s / p) * 0),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive import Builder, DerivationError, Text
-from derive.assumptions import Assumption, described, goal, independent
-from derive.functions import sigmoid
-from derive.library import distributions as dist
-from derive.library.rules import layer_model, z_l, z_next
-from derive.moments import Mean, Var
-from derive.steps import Bound, Expansion, Model
+from initproof.derive import Builder, DerivationError, Text
+from initproof.derive.assumptions import Assumption, described, goal, independent
+from initproof.derive.functions import sigmoid
+from initproof.derive.library import distributions as dist
+from initproof.derive.library.rules import layer_model, z_l, z_next
+from initproof.derive.moments import Mean, Var
+from initproof.derive.steps import Bound, Expansion, Model
 
 n = sp.Symbol("n", positive=True, integer=True)
 r = sp.Symbol("r", positive=True)
@@ -58,7 +58,7 @@ def test_product_variance_without_mean_terms_is_rejected() -> None:
 
 
 def test_layer_variance_needs_zero_mean_inputs_for_the_short_form() -> None:
-    from derive.library.rules import IID, ZERO_BIAS, ZERO_MEAN_W
+    from initproof.derive.library.rules import IID, ZERO_BIAS, ZERO_MEAN_W
     d = Builder("wrong", TITLE, (IID, ZERO_MEAN_W, ZERO_BIAS), layer_model())
     with pytest.raises(DerivationError):
         d.step(Var(z_next), n * Var(w) * Var(a), "layer", *NOTE, (IID, ZERO_MEAN_W, ZERO_BIAS))
@@ -127,7 +127,7 @@ def test_assumption_substitution_is_what_makes_the_step_hold() -> None:
 
 
 def test_wrong_selu_alpha_is_rejected() -> None:
-    from derive.library.frameworks import alpha
+    from initproof.derive.library.frameworks import alpha
     mean = sp.sqrt(2) / sp.sqrt(sp.pi) - alpha * (1 - sp.exp(sp.Rational(1, 2)) * sp.erfc(1 / sp.sqrt(2)))
     d, premise = goal_builder(Mean(sp.Symbol("selu")), mean, sp.S.Zero)
     with pytest.raises(DerivationError, match="gives"):
@@ -164,7 +164,7 @@ def test_a_definition_is_marked_as_such() -> None:
 
 
 def test_exact_gain_solving_for_the_wrong_variance_is_rejected(monkeypatch) -> None:
-    from derive.library import gains
+    from initproof.derive.library import gains
 
     def keep_two(d: Builder, combined: sp.Expr, en: str, vi: str) -> sp.Expr:
         d.require(Var(gains.z_next), 1, en, vi, (gains.KEEP_UNIT,))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-import derive
-from derive import render
+from initproof import derive
+from initproof.derive import render
 
 
 def test_latex_align_numbers_each_step_under_its_justification() -> None:
@@ -29,7 +29,7 @@ def test_two_results_for_one_symbol_are_not_chained() -> None:
 
 
 def test_a_long_right_side_is_broken_into_lines_that_fit() -> None:
-    from derive import breaking
+    from initproof.derive import breaking
 
     block = render.latex_align(derive.get("selu-constants"))
     rows = [row for row in block.split("\\\\\n") if "\\intertext" not in row]

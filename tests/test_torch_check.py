@@ -12,7 +12,7 @@ from contextlib import nullcontext
 import numpy as np
 import pytest
 
-from verify.torch_check import torch_crosscheck
+from initproof.verify.torch_check import torch_crosscheck
 
 GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2), "selu": 0.75}
 

@@ -82,7 +82,7 @@ def test_bad_input_is_one_line_exit_2(capsys, argv: list[str]) -> None:
 
 
 def test_a_long_simulation_says_up_front_how_long_it_will_take(capsys, monkeypatch) -> None:
-    from verify import network
+    from initproof.verify import network
 
     monkeypatch.setattr(network, "_rates", lambda: (1e5, 1e7))  # a slow machine
     status, out, err = run(capsys, "verify", "--activation", "relu", "--var-w", "2/n", "--width", "64",

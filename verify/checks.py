@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from derive.text import Text
+from initproof.derive.text import Text
 
 from .estimate import Draw, Estimate, block_statistics, interval
 from .network import Cost, Measurement, Progress, Weights, cost, gaussian_weights, simulate
@@ -28,6 +28,8 @@ class Outcome:
     """
 
     id: str
+    key: str
+    """``derivation-id/check-name``: stable, unique, what the handout and the tests ask for."""
     claim: Text
     expected: float
     estimate: Estimate
@@ -38,7 +40,7 @@ class Outcome:
     (:func:`detectable`; None: not even 100%)."""
 
     def as_dict(self) -> dict:
-        data = {"id": self.id, "claim": self.claim.en, "expected": self.expected,
+        data = {"id": self.id, "key": self.key, "claim": self.claim.en, "expected": self.expected,
                 "estimate": self.estimate.estimate, "stderr": self.estimate.stderr,
                 "ci": list(self.estimate.ci), "samples": self.estimate.samples, "passed": self.passed}
         if self.layers:
@@ -52,6 +54,7 @@ class SamplingCheck:
     """The mean (or variance) of i.i.d. draws against a derived value."""
 
     id: str
+    name: str
     claim: Text
     expected: float
     draw: Draw
@@ -63,7 +66,7 @@ class SamplingCheck:
         estimate = interval(values, settings.alpha, settings.comparisons,
                             settings.samples // settings.replicates * settings.replicates)
         passed = estimate.agrees(self.expected) and estimate.precise(settings.precision, self.expected)
-        return Outcome(self.id, self.claim, self.expected, estimate, passed)
+        return Outcome(self.id, f"{self.id}/{self.name}", self.claim, self.expected, estimate, passed)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class ExactCheck:
     """A deterministic computation against a derived value, to a relative tolerance."""
 
     id: str
+    name: str
     claim: Text
     expected: float
     compute: Callable[[np.random.Generator], float]
@@ -80,7 +84,8 @@ class ExactCheck:
     def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
         value = float(self.compute(rng))
         passed = abs(value - self.expected) <= self.tolerance * max(abs(self.expected), 1e-300)
-        return Outcome(self.id, self.claim, self.expected, Estimate(value, 0.0, (value, value), 1, 1), passed)
+        exact = Estimate(value, 0.0, (value, value), 1, 1)
+        return Outcome(self.id, f"{self.id}/{self.name}", self.claim, self.expected, exact, passed)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class NetworkCheck:
     """
 
     id: str
+    name: str
     claim: Text
     activation: sp.Expr
     gain: float
@@ -193,7 +199,8 @@ class NetworkCheck:
         else:
             shown, values = float(forward[-1]), measured.forward[:, -1]
         summary = interval(values, settings.alpha, settings.comparisons, measured.values)
-        return Outcome(self.id, self.claim, shown, summary, bool(passed), layers, detectable(self, layers))
+        return Outcome(self.id, f"{self.id}/{self.name}", self.claim, shown, summary, bool(passed), layers,
+                       detectable(self, layers))
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,7 @@ class DriftCheck:
     """
 
     id: str
+    name: str
     claim: Text
     activation: sp.Expr
     gain: float
@@ -239,7 +247,8 @@ class DriftCheck:
                            "agrees_log_forward": agrees})
         drift = abs(predicted[-1] - predicted[0])
         passed &= not estimate.agrees(float(predicted[0])) and (estimate.ci[1] - estimate.ci[0]) / 2 <= drift
-        return Outcome(self.id, self.claim, float(predicted[-1]), estimate, bool(passed), layers)
+        return Outcome(self.id, f"{self.id}/{self.name}", self.claim, float(predicted[-1]), estimate, bool(passed),
+                       layers)
 
 
 def detectable(check: NetworkCheck, layers: list[dict], largest: float = 0.5) -> float | None:

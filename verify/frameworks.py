@@ -17,10 +17,10 @@ import math
 from dataclasses import asdict, dataclass
 from functools import cache
 
-from derive.activations import activation as parse_activation
-from derive.frameworks import initializers
-from derive.library.gains import for_activation
-from derive.symbols import m, n
+from initproof.derive.activations import activation as parse_activation
+from initproof.derive.frameworks import initializers
+from initproof.derive.library.gains import for_activation
+from initproof.derive.symbols import m, n
 
 from .numeric import activation_pair
 from .recursion import fixed_point_slope, gaussian_expectation, predict

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from derive import cache as store
-from derive.text import Text
+from initproof.derive import cache as store
+from initproof.derive.text import Text
 
 from . import suite
 from .checks import Outcome

@@ -10,9 +10,9 @@ import sympy as sp
 from scipy import special
 from sympy.codegen.cfunctions import expm1, log1p
 
-from derive.activations import derivative
-from derive.functions import sigmoid
-from derive.symbols import z
+from initproof.derive.activations import derivative
+from initproof.derive.functions import sigmoid
+from initproof.derive.symbols import z
 
 softplus = sp.Function("softplus")
 MODULES = [{"sigmoid": special.expit, "Heaviside": np.heaviside, "softplus": lambda u: np.logaddexp(0.0, u)},

@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import sympy as sp
 
-from derive.activations import activation
-from derive.parse import ParseError, parse_expression
-from derive.symbols import m, n
-from derive.text import Text
+from initproof.derive.activations import activation
+from initproof.derive.parse import ParseError, parse_expression
+from initproof.derive.symbols import m, n
+from initproof.derive.text import Text
 
 from .checks import NetworkCheck, Outcome
 from .network import Cost, Progress
@@ -81,7 +81,7 @@ def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 
     claim = Text(f"activation {activation_text}, Var(w) = {var_w}{suffix}",
                  f"hàm kích hoạt {activation_text}, Var(w) = {var_w}{suffix}")
     gain = width * weight_variance
-    return NetworkCheck("user-rule", claim, phi, gain, width, depth, replicates, bias, input_var=1 / gain)
+    return NetworkCheck("user-rule", "rule", claim, phi, gain, width, depth, replicates, bias, input_var=1 / gain)
 
 
 def afford(check: NetworkCheck) -> Cost:

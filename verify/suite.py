@@ -14,12 +14,12 @@ import numpy as np
 import sympy as sp
 from sympy import stats as sstats
 
-import derive
-from derive.activations import NAMES, named
-from derive.moments import Mean, Var
-from derive.steps import distribution_moment
-from derive.symbols import z
-from derive.text import Text
+from initproof import derive
+from initproof.derive.activations import NAMES, named
+from initproof.derive.moments import Mean, Var
+from initproof.derive.steps import distribution_moment
+from initproof.derive.symbols import z
+from initproof.derive.text import Text
 
 from .checks import DriftCheck, ExactCheck, NetworkCheck, SamplingCheck
 from .frameworks import exact_gains
@@ -44,12 +44,14 @@ def _uniform_checks() -> list:
     return [
         SamplingCheck(
             "uniform-moments",
+            "mean",
             Text("E[U(-1, 3)] = (a + b)/2", "E[U(-1, 3)] = (a + b)/2"),
             value(result("uniform-moments", "mean"), a=a, b=b),
             lambda rng, k: rng.uniform(a, b, k),
         ),
         SamplingCheck(
             "uniform-moments",
+            "variance",
             Text("Var(U(-1, 3)) = (b - a)^2/12", "Var(U(-1, 3)) = (b - a)^2/12"),
             value(result("uniform-moments", "variance"), a=a, b=b),
             lambda rng, k: rng.uniform(a, b, k),
@@ -57,6 +59,7 @@ def _uniform_checks() -> list:
         ),
         SamplingCheck(
             "uniform-moments",
+            "variance-at-bound",
             Text("Var(U(-r, r)) = v for r = sqrt(3v), v = 0.5", "Var(U(-r, r)) = v với r = sqrt(3v), v = 0.5"),
             v,
             lambda rng, k: rng.uniform(-r, r, k),
@@ -70,12 +73,14 @@ def _gaussian_checks() -> list:
     return [
         SamplingCheck(
             "gaussian-moments",
+            "fourth-moment",
             Text("E[Z^4] = 3 sigma^4 for N(0, 1.5^2)", "E[Z^4] = 3 sigma^4 với N(0, 1.5^2)"),
             value(result("gaussian-moments", "fourth-moment"), sigma=s),
             lambda rng, k: (s * rng.standard_normal(k)) ** 4,
         ),
         SamplingCheck(
             "gaussian-moments",
+            "half-moment",
             Text("E[Z^2 1{Z>0}] = sigma^2/2 for N(0, 1.5^2)", "E[Z^2 1{Z>0}] = sigma^2/2 với N(0, 1.5^2)"),
             value(result("gaussian-moments", "half-moment"), sigma=s),
             lambda rng, k: np.maximum(s * rng.standard_normal(k), 0.0) ** 2,
@@ -102,6 +107,7 @@ def _product_checks() -> list:
     return [
         SamplingCheck(
             "product-variance",
+            "uniform-times-exponential",
             Text("Var(XY), X ~ U(1, 3), Y ~ Exp(mean 2)", "Var(XY), X ~ U(1, 3), Y ~ Exp(kỳ vọng 2)"),
             expected,
             lambda rng, k: rng.uniform(1, 3, k) * rng.exponential(2.0, k),
@@ -133,6 +139,7 @@ def _layer_checks() -> list:
     return [
         SamplingCheck(
             "layer-variance",
+            "general",
             Text(
                 "Var(sum of 8 w x + b), E[x] = 1 (general form)",
                 "Var(tổng 8 số hạng w x + b), E[x] = 1 (dạng tổng quát)",
@@ -158,6 +165,7 @@ def series_check(identifier: str, phi: sp.Expr, linear: sp.Expr, half_width: flo
     h = half_width
     return SamplingCheck(
         identifier,
+        "next-terms",
         Text(
             f"E[({phi} - ({linear}))^2], z ~ U(-{h}, {h}): next terms of the series",
             f"E[({phi} - ({linear}))^2], z ~ U(-{h}, {h}): các số hạng tiếp theo của chuỗi",
@@ -175,6 +183,7 @@ def derivative_check(name: str, derived: sp.Expr, step: float = 1e-4) -> Samplin
     expected = gaussian_expectation(d, 1.0)
     return SamplingCheck(
         "activation-derivatives",
+        f"{name}-derivative",
         Text(
             f"E[finite difference of {name}'] = E[{derived}], z ~ N(0, 1)",
             f"E[sai phân hữu hạn của {name}'] = E[{derived}], z ~ N(0, 1)",
@@ -198,6 +207,7 @@ def _gradient_checks() -> list:
     return [
         ExactCheck(
             "gradient-vanishing",
+            "stable-sigmoid-derivative",
             Text(
                 f"sigma'({point:.2f}) in float64 from the stable form = derived value",
                 f"sigma'({point:.2f}) tính bằng float64 theo dạng ổn định = giá trị chứng minh",
@@ -207,6 +217,7 @@ def _gradient_checks() -> list:
         ),
         NetworkCheck(
             "gradient-vanishing",
+            "sigmoid-vanishing",
             Text(
                 "sigmoid, Var(w) = 1/(16 n), 8 layers: vanishing, as predicted",
                 "sigmoid, Var(w) = 1/(16 n), 8 lớp: biến mất, đúng như dự đoán",
@@ -219,6 +230,7 @@ def _gradient_checks() -> list:
         ),
         NetworkCheck(
             "gradient-vanishing",
+            "relu-exploding",
             Text(
                 "ReLU, Var(w) = 4/n, 5 layers: exploding, as predicted",
                 "ReLU, Var(w) = 4/n, 5 lớp: bùng nổ, đúng như dự đoán",
@@ -230,6 +242,7 @@ def _gradient_checks() -> list:
         ),
         ExactCheck(
             "gradient-vanishing",
+            "symmetry",
             Text(
                 "constant weights: all units of every layer equal (symmetry)",
                 "trọng số hằng: mọi nơ-ron trong mỗi lớp bằng nhau (đối xứng)",
@@ -259,6 +272,7 @@ def _rule_checks() -> list:
     return [
         NetworkCheck(
             "xavier-tanh",
+            "tanh",
             Text(
                 "tanh, Var(w) = 1/n: q_l follows the exact recursion (slow decay)",
                 "tanh, Var(w) = 1/n: q_l theo đúng truy hồi chính xác (giảm chậm)",
@@ -271,6 +285,7 @@ def _rule_checks() -> list:
         ),
         NetworkCheck(
             "xavier-sigmoid",
+            "sigmoid",
             Text(
                 "sigmoid, Var(w) = 16/n: q_l settles at the recursion's fixed point",
                 "sigmoid, Var(w) = 16/n: q_l ổn định tại điểm bất động của truy hồi",
@@ -283,6 +298,7 @@ def _rule_checks() -> list:
         ),
         NetworkCheck(
             "he-relu",
+            "relu",
             Text(
                 "ReLU, Var(w) = 2/n: forward and backward variance preserved",
                 "ReLU, Var(w) = 2/n: phương sai lan truyền xuôi và ngược được giữ nguyên",
@@ -296,6 +312,7 @@ def _rule_checks() -> list:
         ),
         NetworkCheck(
             "he-relu",
+            "relu-one-over-n",
             Text(
                 "ReLU, Var(w) = 1/n: q_l halves each layer, as the recursion predicts",
                 "ReLU, Var(w) = 1/n: q_l giảm một nửa mỗi lớp, đúng như truy hồi dự đoán",
@@ -322,6 +339,7 @@ def _truncated_checks() -> list:
     return [
         SamplingCheck(
             "truncated-normal",
+            "variance",
             Text(
                 "Var(N(0, 1) truncated at +-2) = (std factor)^2", "Var(N(0, 1) cắt tại +-2) = (hệ số độ lệch chuẩn)^2"
             ),
@@ -343,12 +361,14 @@ def _selu_checks() -> list:
     return [
         SamplingCheck(
             "selu-constants",
+            "mean",
             Text("E[selu(xi)] + 1 = 1 (zero mean), xi ~ N(0, 1)", "E[selu(xi)] + 1 = 1 (kỳ vọng 0), xi ~ N(0, 1)"),
             1.0,
             lambda rng, k: selu(rng, k) + 1.0,
         ),
         SamplingCheck(
             "selu-constants",
+            "variance",
             Text("E[selu(xi)^2] = 1 (unit variance), xi ~ N(0, 1)", "E[selu(xi)^2] = 1 (phương sai 1), xi ~ N(0, 1)"),
             1.0,
             lambda rng, k: selu(rng, k) ** 2,
@@ -376,7 +396,7 @@ def exact_gain_checks(name: str, width: int = WIDTH, depth: int = 6) -> list:
                 "đẩy ra" if slope > 1 + 1e-6 else "hút vào" if slope < 1 - 1e-6 else "trung tính")
     drift, _ = predict(phi, dphi, backward, depth, 1 / backward)
     repels = slope > 1 + 1e-6
-    leaving = [DriftCheck(d.id, Text(
+    leaving = [DriftCheck(d.id, "drift", Text(
         f"{name}, Var(w) = {forward:.4g}/n: q = 1 repels; from q_1 = 1.5, log q_l follows the recursion to "
         f"log q_40 = {_log_q(phi, dphi, forward):.3g}",
         f"{name}, Var(w) = {forward:.4g}/n: q = 1 đẩy ra; từ q_1 = 1,5, log q_l theo đúng phép truy hồi đến "
@@ -386,6 +406,7 @@ def exact_gain_checks(name: str, width: int = WIDTH, depth: int = 6) -> list:
     return [
         NetworkCheck(
             d.id,
+            "forward",
             Text(f"{name}, Var(w) = {forward:.4g}/n: q_l = 1 in every layer (the fixed point {kind.en}, "
                  f"slope {slope:.4g})",
                  f"{name}, Var(w) = {forward:.4g}/n: q_l = 1 ở mọi lớp (điểm bất động {kind.vi}, độ dốc {slope:.4g})"),
@@ -394,6 +415,7 @@ def exact_gain_checks(name: str, width: int = WIDTH, depth: int = 6) -> list:
         ),
         NetworkCheck(
             d.id,
+            "backward",
             Text(f"{name}, Var(w) = {backward:.4g}/m in a real network: gradients follow the exact recursion "
                  f"(kept only at q = 1; here q_l goes from 1 to {drift[-1]:.3g}{width_note.en})",
                  f"{name}, Var(w) = {backward:.4g}/m trong mạng thật: gradient theo đúng phép truy hồi "
@@ -420,6 +442,7 @@ def _edge_of_chaos_checks(width: int = NARROW, depth: int = 6) -> list:
         chi = float(d.named(f"chi-{label}").rhs)
         checks.append(NetworkCheck(
             d.id,
+            label,
             Text(f"tanh, n Var(w) = {weight:.4g}, Var(b) = {bias:g}: q_l = q* = {float(fixed):.4g}, "
                  f"gradients x {chi:.4g} per layer",
                  f"tanh, n Var(w) = {weight:.4g}, Var(b) = {bias:g}: q_l = q* = {float(fixed):.4g}, "
@@ -437,6 +460,7 @@ def _torch_linear_checks(width: int = WIDTH) -> list:
     return [
         SamplingCheck(
             d.id,
+            "variance",
             Text(f"Var(U(-1/sqrt(n), 1/sqrt(n))) = Var(w) of nn.Linear, n = {width}",
                  f"Var(U(-1/sqrt(n), 1/sqrt(n))) = Var(w) của nn.Linear, n = {width}"),
             value(d.named("variance").rhs, n=width),
@@ -445,6 +469,7 @@ def _torch_linear_checks(width: int = WIDTH) -> list:
         ),
         NetworkCheck(
             d.id,
+            "relu-network",
             Text(f"ReLU with nn.Linear's default: q_l shrinks by {factor:.4g} per layer",
                  f"ReLU với mặc định của nn.Linear: q_l giảm {factor:.4g} lần mỗi lớp"),
             named("relu"), width * value(d.named("variance").rhs, n=width), width, 5, replicates=64,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from derive.frameworks import initializers, torch_gain
-from derive.symbols import m, n
+from initproof.derive.frameworks import initializers, torch_gain
+from initproof.derive.symbols import m, n
 
 
 class TorchMissing(RuntimeError):

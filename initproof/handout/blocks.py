@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from derive.text import Text
+from initproof.derive.text import Text
 
 
 @dataclass(frozen=True)

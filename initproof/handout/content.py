@@ -9,18 +9,18 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-import derive
-from derive.activations import NAMES, named
-from derive.audit import audit
-from derive.frameworks import torch_gain
-from derive.moments import Mean
-from derive.text import Text
-from verify import memo
-from verify.checks import Outcome
-from verify.frameworks import compare, exact_gains
-from verify.numeric import activation_pair
-from verify.recursion import fixed_point_slope, predict
-from verify.settings import Settings
+from initproof import derive
+from initproof.derive.activations import NAMES, named
+from initproof.derive.audit import audit
+from initproof.derive.frameworks import torch_gain
+from initproof.derive.moments import Mean
+from initproof.derive.text import Text
+from initproof.verify import memo
+from initproof.verify.checks import Outcome
+from initproof.verify.frameworks import compare, exact_gains
+from initproof.verify.numeric import activation_pair
+from initproof.verify.recursion import fixed_point_slope, predict
+from initproof.verify.settings import Settings
 
 from . import figures
 from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question, Table
@@ -65,9 +65,9 @@ def build(seed: int = 0, settings: Settings | None = None, timings=None) -> Hand
     measure = timings.measure if timings else (lambda stage, action: action())
     measure("derive", derive.all_derivations)
     outcomes, _ = measure("verify", lambda: memo.outcomes((), settings or Settings(), seed))
-    by_claim = {o.claim.en.split(":")[0]: o for o in outcomes if o.layers}
+    by_key = {o.key: o for o in outcomes}
     blocks = (_motivation(outcomes) + _tools() + _derivations()
-              + _evidence(outcomes, by_claim, seed) + _summary(by_claim) + _beyond(outcomes))
+              + _evidence(outcomes, by_key, seed) + _summary(by_key) + _beyond(outcomes))
     return Handout(TITLE, blocks, outcomes, seed)
 
 
@@ -77,8 +77,8 @@ def _motivation(outcomes: list[Outcome]) -> list[Block]:
     large = float(g.named("sigmoid-derivative-large-z").rhs)
     w, lr, grad = sp.Rational("0.919"), sp.Rational("0.01"), sp.Rational("-0.0002")
     updated = w - lr * grad
-    symmetric = next(o for o in outcomes if "symmetry" in o.claim.en)
-    textbook = next(o for o in outcomes if o.claim.en.startswith("sigmoid, Var(w) = 16/n:"))
+    by_key = {o.key: o for o in outcomes}
+    symmetric, textbook = by_key["gradient-vanishing/symmetry"], by_key["xavier-sigmoid/sigmoid"]
     reached = textbook.layers[0]
     return [
         Heading(Text("1. Motivation: vanishing and exploding gradients",
@@ -162,18 +162,18 @@ def _derivations() -> list[Block]:
     ]
 
 
-def _evidence(outcomes: list[Outcome], by_claim: dict[str, Outcome], seed: int) -> list[Block]:
+def _evidence(outcomes: list[Outcome], by_key: dict[str, Outcome], seed: int) -> list[Block]:
     rows = tuple((o.claim, _g(o.expected), _g(o.estimate.estimate),
                   f"[{_g(o.estimate.ci[0])}, {_g(o.estimate.ci[1])}]",
                   "" if o.detects is None else f"{100 * o.detects:.1f}%", "✓" if o.passed else "✗")
                  for o in outcomes)
-    tanh, sigmoid = by_claim["tanh, Var(w) = 1/n"], by_claim["sigmoid, Var(w) = 16/n"]
+    tanh, sigmoid = by_key["xavier-tanh/tanh"], by_key["xavier-sigmoid/sigmoid"]
     tanh_last, sigmoid_last = tanh.layers[-1], sigmoid.layers[-1]
-    curves = [(by_claim[key], figures.COLOURS[colour]) for key, colour in (
-        ("tanh, Var(w) = 1/n", "tanh"), ("sigmoid, Var(w) = 16/n", "sigmoid"),
-        ("ReLU, Var(w) = 2/n", "relu"), ("ReLU, Var(w) = 1/n", "relu-half"))]
-    extremes = [(by_claim[key], figures.COLOURS[colour]) for key, colour in (
-        ("sigmoid, Var(w) = 1/(16 n), 8 layers", "small"), ("ReLU, Var(w) = 4/n, 5 layers", "large"))]
+    curves = [(by_key[key], figures.COLOURS[colour]) for key, colour in (
+        ("xavier-tanh/tanh", "tanh"), ("xavier-sigmoid/sigmoid", "sigmoid"),
+        ("he-relu/relu", "relu"), ("he-relu/relu-one-over-n", "relu-half"))]
+    extremes = [(by_key[key], figures.COLOURS[colour]) for key, colour in (
+        ("gradient-vanishing/sigmoid-vanishing", "small"), ("gradient-vanishing/relu-exploding", "large"))]
     return [
         Heading(Text("4. Evidence: Monte Carlo checks", "4. Bằng chứng: kiểm chứng Monte Carlo")),
         Paragraph(Text(
@@ -229,9 +229,9 @@ def _evidence(outcomes: list[Outcome], by_claim: dict[str, Outcome], seed: int) 
     ]
 
 
-def _summary(by_claim: dict[str, Outcome]) -> list[Block]:
-    tanh = by_claim["tanh, Var(w) = 1/n"].layers[-1]
-    settled = by_claim["sigmoid, Var(w) = 16/n"].layers[-1]
+def _summary(by_key: dict[str, Outcome]) -> list[Block]:
+    tanh = by_key["xavier-tanh/tanh"].layers[-1]
+    settled = by_key["xavier-sigmoid/sigmoid"].layers[-1]
     consistent = derive.get("xavier-sigmoid").named("consistent-unit").rhs
     keeps = {
         "tanh": Text(f"to first order: $q_{{{tanh['layer']}}} = {_g(tanh['predicted_forward'])}$",
@@ -255,7 +255,7 @@ def _summary(by_claim: dict[str, Outcome]) -> list[Block]:
     peak = derive.get("activation-derivatives").named("sigmoid-max").rhs
     g = derive.get("gradient-vanishing")
     he_bound = derive.get("he-relu").named("uniform-bound").rhs.subs(n, 512)
-    halving = by_claim["ReLU, Var(w) = 1/n"].layers[-1]
+    halving = by_key["he-relu/relu-one-over-n"].layers[-1]
     verdicts = {"correct": Text("correct", "đúng"), "rounding": Text("rounding", "làm tròn"),
                 "wrong": Text("wrong", "sai")}
     errata = tuple((g.claim.claim, *_stated_and_computed(g), verdicts[g.verdict], g.claim.where) for g in audit())
@@ -336,7 +336,7 @@ def _beyond(outcomes: list[Outcome]) -> list[Block]:
 
 
 def _gains(outcomes: list[Outcome]) -> list[Block]:
-    kept = {o.id: o for o in outcomes if o.id.startswith("exact-gain-") and "q_l = 1" in o.claim.en}
+    kept = {o.id: o for o in outcomes if o.id.startswith("exact-gain-") and o.key.endswith("/forward")}
     rows = []
     for name in NAMES:
         d = derive.get(f"exact-gain-{name}")
@@ -351,11 +351,11 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
     phi, dphi = activation_pair(named("sigmoid"))
     kumar = predict(phi, dphi, KUMAR_SIGMOID**2, 200)[0][-1]
     (gelu_slope, gelu_drift), (silu_slope, silu_drift) = _repelling("gelu"), _repelling("silu")
-    leaving = [o for o in outcomes if "repels" in o.claim.en]
-    drifts = "; ".join(f"{o.claim.en.split(',')[0]}: measured $\\log q_{{40}} = {_g(o.estimate.estimate)}$ "
+    leaving = [o for o in outcomes if o.key.endswith("/drift")]
+    drifts = "; ".join(f"{o.id.removeprefix('exact-gain-')}: measured $\\log q_{{40}} = {_g(o.estimate.estimate)}$ "
                        f"$[{_g(o.estimate.ci[0])}, {_g(o.estimate.ci[1])}]$, recursion ${_g(o.expected)}$"
                        for o in leaving)
-    drifts_vi = "; ".join(f"{o.claim.en.split(',')[0]}: đo được $\\log q_{{40}} = {_g(o.estimate.estimate)}$ "
+    drifts_vi = "; ".join(f"{o.id.removeprefix('exact-gain-')}: đo được $\\log q_{{40}} = {_g(o.estimate.estimate)}$ "
                           f"$[{_g(o.estimate.ci[0])}, {_g(o.estimate.ci[1])}]$, truy hồi ${_g(o.expected)}$"
                           for o in leaving)
     return [

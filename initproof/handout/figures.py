@@ -13,11 +13,11 @@ import numpy as np
 import sympy as sp
 from matplotlib.figure import Figure
 
-import derive
-from derive.activations import named
-from derive.text import Text
-from verify.network import gaussian_weights, layer_activations
-from verify.numeric import activation_pair, function
+from initproof import derive
+from initproof.derive.activations import named
+from initproof.derive.text import Text
+from initproof.verify.network import gaussian_weights, layer_activations
+from initproof.verify.numeric import activation_pair, function
 
 COLOURS = {"tanh": "#1f77b4", "sigmoid": "#d62728", "relu": "#2ca02c", "relu-half": "#9467bd",
            "small": "#8c564b", "large": "#ff7f0e"}

@@ -8,8 +8,8 @@ from functools import singledispatch
 
 from latex2mathml.converter import convert
 
-import derive
-from derive.render import HEADINGS, chained, justification, relation_latex
+from initproof import derive
+from initproof.derive.render import HEADINGS, chained, justification, relation_latex
 
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout

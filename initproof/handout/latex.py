@@ -6,9 +6,9 @@ import re
 from functools import singledispatch
 from importlib.metadata import version
 
-import derive
-from derive.render import HEADINGS, latex_align, latex_assumption, tex_escape
-from derive.text import Text
+from initproof import derive
+from initproof.derive.render import HEADINGS, latex_align, latex_assumption, tex_escape
+from initproof.derive.text import Text
 
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
