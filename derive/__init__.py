@@ -1,5 +1,6 @@
 """Symbolic derivations of weight-initialisation rules, each step checked by sympy."""
 
+from . import library, render  # noqa: F401  (importing the library registers the catalogue)
 from .assumptions import Assumption
 from .derivation import Builder, Derivation, DerivationError, Result
 from .registry import UnknownDerivation, all_derivations, get, ids
@@ -8,3 +9,19 @@ from .text import Text
 
 __all__ = ["Assumption", "Builder", "Derivation", "DerivationError", "Proof", "Result", "Step",
            "Text", "UnknownDerivation", "all_derivations", "get", "ids"]
+
+
+def _register_display() -> None:
+    """In Jupyter and Colab a derivation shows itself as LaTeX (an ``aligned`` block): the
+    renderer is registered with IPython's formatter here, so that the derivation module need not
+    import its renderer."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/latex"].for_type(Derivation, render.latex_display)
+
+
+_register_display()

@@ -34,12 +34,19 @@ def elu(alpha: sp.Expr = sp.S.One) -> sp.Expr:
 
 
 def selu() -> sp.Expr:
-    """:math:`\\lambda\\,\\mathrm{elu}_\\alpha(z)` with the constants of the ``selu-constants``
-    derivation (evaluated to 16 digits)."""
-    from .registry import get
+    """:math:`\\lambda\\,\\mathrm{elu}_\\alpha(z)` with the constants the ``selu-constants``
+    derivation solves for (to 16 digits), which that derivation provides (:func:`provide`)."""
+    alpha, lam = _PROVIDED["selu-constants"]()
+    return lam * elu(alpha)
 
-    constants = get("selu-constants")
-    return constants.named("lambda-value").rhs * elu(constants.named("alpha-value").rhs)
+
+_PROVIDED: dict[str, Callable[[], tuple[sp.Expr, ...]]] = {}
+
+
+def provide(what: str, constants: Callable[[], tuple[sp.Expr, ...]]) -> None:
+    """Let a derivation of the library supply constants an activation is built from (SELU's
+    alpha and lambda), so that this module depends on no derivation."""
+    _PROVIDED[what] = constants
 
 
 _CATALOGUE: dict[str, Callable[[], sp.Expr]] = {

@@ -110,11 +110,6 @@ class Derivation:
                 return result
         raise KeyError(f"{self.id} has no result {name!r}; it has {[r.name for r in self.results]}")
 
-    def _repr_latex_(self) -> str:
-        from .render import latex_display
-
-        return latex_display(self)
-
 
 @dataclass
 class Builder:
@@ -211,12 +206,10 @@ class Builder:
         self.step(lhs, rhs, "requirement", en, vi, given, kind=Requirement)
         return self.steps[-1].relation
 
-    def cite(self, identifier: str, name: str, en: str, vi: str) -> sp.Eq:
-        """Quote the result ``name`` of the checked derivation ``identifier``; return its relation."""
-        from .registry import get
-
-        relation = get(identifier).named(name).relation
-        self.add(Citation(relation=relation, rule=f"{identifier}: {name}", why=Text(en, vi), source=identifier))
+    def cite(self, source: Derivation, name: str, en: str, vi: str) -> sp.Eq:
+        """Quote the result ``name`` of the checked derivation ``source``; return its relation."""
+        relation = source.named(name).relation
+        self.add(Citation(relation=relation, rule=f"{source.id}: {name}", why=Text(en, vi), source=source.id))
         return relation
 
     def solve(self, premise: sp.Eq, unknown: sp.Expr, rule: str, en: str, vi: str,

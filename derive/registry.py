@@ -40,7 +40,6 @@ def register(identifier: str) -> Callable[[Callable[[], Derivation]], Callable[[
 
 def options(identifier: str) -> tuple[str, ...]:
     """The names of the options the builder of ``identifier`` accepts."""
-    _load()
     if identifier not in _BUILDERS:
         raise UnknownDerivation(identifier)
     return tuple(inspect.signature(_BUILDERS[identifier]).parameters)
@@ -48,7 +47,6 @@ def options(identifier: str) -> tuple[str, ...]:
 
 def ids() -> list[str]:
     """Every derivation id, in catalogue order."""
-    _load()
     return list(_BUILDERS)
 
 
@@ -59,7 +57,6 @@ def get(identifier: str, **options: int) -> Derivation:
 
     ``options`` are passed to its builder, e.g. ``get("maclaurin-tanh", order=9)``.
     """
-    _load()
     if identifier not in _BUILDERS:
         raise UnknownDerivation(identifier)
     derivation = _PROVED.pop(identifier, None) if not options else None
@@ -103,7 +100,3 @@ def _worker() -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
         pass
-
-
-def _load() -> None:
-    from . import library  # noqa: F401  (registers the catalogue)

@@ -245,7 +245,7 @@ def budget(what: str, seconds: float = BUDGET):
 
 def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
     from initproof.verify import report
-    from initproof.verify.frameworks import compare
+    from initproof.verify.comparison import compare
     from initproof.verify.torch_check import TorchMissing, torch_crosscheck
 
     activations = args.activation or NAMES

@@ -127,7 +127,6 @@ def test_a_cache_that_cannot_be_written_proves_each_derivation_once(tmp_path, mo
             return registry._BUILDERS_ALL[identifier]()
         return build
 
-    registry._load()
     monkeypatch.setattr(registry, "_BUILDERS_ALL", dict(registry._BUILDERS), raising=False)
     monkeypatch.setattr(registry, "_BUILDERS", {i: counted(i) for i in chosen})
     registry.get.cache_clear()

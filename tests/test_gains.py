@@ -23,7 +23,7 @@ from initproof.derive.steps import Model, Quadrature
 from initproof.derive.text import Text
 from initproof.verify import suite
 from initproof.verify.checks import NetworkCheck
-from initproof.verify.frameworks import compare
+from initproof.verify.comparison import compare
 from initproof.verify.settings import Settings
 
 n, m = sp.symbols("n m", positive=True, integer=True)

@@ -12,7 +12,7 @@ import pytest
 
 from initproof.cli import main
 from initproof.handout import content, html, latex
-from initproof.tex import compile_document
+from initproof.handout.tex import compile_document
 
 SEED = 5
 TITLES = {"en": ["1. Motivation: vanishing and exploding gradients", "4. Evidence: Monte Carlo checks",

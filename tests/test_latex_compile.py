@@ -9,7 +9,7 @@ import pytest
 
 from initproof import derive
 from initproof.derive import render
-from initproof.tex import TexError, compile_document, compile_pdf
+from initproof.handout.tex import TexError, compile_document, compile_pdf
 
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None,
                                reason="pdflatex not installed (CI installs TeX Live)")

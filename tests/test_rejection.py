@@ -127,7 +127,7 @@ def test_assumption_substitution_is_what_makes_the_step_hold() -> None:
 
 
 def test_wrong_selu_alpha_is_rejected() -> None:
-    from initproof.derive.library.frameworks import alpha
+    from initproof.derive.library.constants import alpha
     mean = sp.sqrt(2) / sp.sqrt(sp.pi) - alpha * (1 - sp.exp(sp.Rational(1, 2)) * sp.erfc(1 / sp.sqrt(2)))
     d, premise = goal_builder(Mean(sp.Symbol("selu")), mean, sp.S.Zero)
     with pytest.raises(DerivationError, match="gives"):

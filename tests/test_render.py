@@ -75,8 +75,16 @@ def test_text_and_markdown_mention_every_step() -> None:
     assert markdown.count("\n4. $") == 1
 
 
-def test_jupyter_display_is_display_math() -> None:
-    latex = derive.get("he-relu")._repr_latex_()
+def test_jupyter_display_is_display_math(monkeypatch) -> None:
+    import sys
+    import types
+
+    registered = {}
+    formatter = types.SimpleNamespace(for_type=lambda kind, show: registered.setdefault(kind, show))
+    shell = types.SimpleNamespace(display_formatter=types.SimpleNamespace(formatters={"text/latex": formatter}))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    derive._register_display()
+    latex = registered[derive.Derivation](derive.get("he-relu"))
     assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
 
 

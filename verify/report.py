@@ -6,7 +6,7 @@ import shutil
 import textwrap
 
 from .checks import Outcome
-from .frameworks import DEPTHS, Row
+from .comparison import DEPTHS, Row
 from .rule import RuleReport, layer_verdict
 from .settings import Settings
 from .torch_check import TorchComparison

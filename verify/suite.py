@@ -22,7 +22,7 @@ from initproof.derive.symbols import z
 from initproof.derive.text import Text
 
 from .checks import DriftCheck, ExactCheck, NetworkCheck, SamplingCheck
-from .frameworks import exact_gains
+from .comparison import exact_gains
 from .network import constant_weights, uniform_weights
 from .numeric import activation_pair, function, value
 from .recursion import fixed_point_slope, predict

@@ -6,7 +6,7 @@ independently of how imports are sorted.
 
 from importlib import import_module
 
-MODULES = ("distributions", "variance", "series", "activations", "rules", "gradients", "frameworks", "gains",
+MODULES = ("distributions", "variance", "series", "derivatives", "rules", "gradients", "constants", "gains",
            "chaos")
 
 for _module in MODULES:

@@ -11,7 +11,7 @@ from ..registry import get, register
 from ..steps import Bound
 from ..symbols import L, l, z
 from ..text import Text
-from .activations import sigmoid_derivative
+from .derivatives import sigmoid_derivative
 
 SIGMOID_LAYERS = described(
     "sigmoid-layers", "every layer applies the sigmoid; the chain rule multiplies one factor "

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..tex import TexError, compile_pdf, find_engine
 from . import content, html, latex
 from .formats import HandoutError
+from .tex import TexError, compile_pdf, find_engine
 
 
 @dataclass

@@ -17,7 +17,7 @@ from initproof.derive.moments import Mean
 from initproof.derive.text import Text
 from initproof.verify import memo
 from initproof.verify.checks import Outcome
-from initproof.verify.frameworks import compare, exact_gains
+from initproof.verify.comparison import compare, exact_gains
 from initproof.verify.numeric import activation_pair
 from initproof.verify.recursion import fixed_point_slope, predict
 from initproof.verify.settings import Settings

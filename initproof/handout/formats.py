@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..tex import find_engine
+from .tex import find_engine
 
 FORMATS = ("pdf", "html", "tex")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy import stats
 
+from ..activations import provide
 from ..assumptions import STANDARD_NORMAL, Assumption, described, distributed, goal
 from ..derivation import Builder, Derivation
 from ..moments import Mean, Var
@@ -103,6 +104,15 @@ def selu_constants() -> Derivation:
     return d.build(main="alpha")
 
 
+def _selu_constants() -> tuple[sp.Expr, sp.Expr]:
+    """SELU's alpha and lambda, to 16 digits, as the derivation proved them."""
+    constants = get("selu-constants")
+    return constants.named("alpha-value").rhs, constants.named("lambda-value").rhs
+
+
+provide("selu-constants", _selu_constants)
+
+
 SQRT5 = Assumption(
     "kaiming-uniform-sqrt5",
     Text("nn.Linear.reset_parameters calls kaiming_uniform_, the leaky-ReLU rule, with the slope",
@@ -118,7 +128,7 @@ def linear_default_torch() -> Derivation:
     uniform_variance = get("uniform-moments").named("symmetric-variance").rhs
     d = Builder("linear-default-torch", Text("PyTorch's nn.Linear default initialisation",
                                              "Khởi tạo mặc định của nn.Linear trong PyTorch"), (SQRT5,))
-    leaky = d.cite("exact-gain-leaky_relu", "forward", "kaiming_uniform_ uses the leaky-ReLU rule with slope $a$",
+    leaky = d.cite(get("exact-gain-leaky_relu"), "forward", "kaiming_uniform_ uses the leaky-ReLU rule with slope $a$",
                    "kaiming_uniform_ dùng quy tắc leaky-ReLU với độ dốc $a$")
     variance = d.then(sp.simplify(leaky.rhs.subs(SQRT5.subs)), "substitution", "at $a = \\sqrt{5}$",
                       "tại $a = \\sqrt{5}$", (SQRT5,), (leaky,))
