@@ -60,41 +60,42 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _shared() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The ``--lang`` and ``--json`` options, declared once for the commands that take them."""
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the text (default: en)")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON (strict: no NaN or Infinity)")
+    return lang, as_json
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="initproof", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"initproof {version('initproof')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=_Parser)
-    listing = commands.add_parser("list", help="list the derivations")
-    listing.add_argument("--json", action="store_true", help="print a JSON array")
-    listing.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the titles")
-    show = commands.add_parser("derive", help="print a derivation")
+    lang, as_json = _shared()
+    commands.add_parser("list", help="list the derivations", parents=[lang, as_json])
+    show = commands.add_parser("derive", help="print a derivation", parents=[lang, as_json])
     show.add_argument("id", metavar="ID", help="derivation id (see 'initproof list')")
     show.add_argument("--format", choices=tuple(render.FORMATS), default="text", help="output format")
-    show.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the text")
-    show.add_argument("--json", action="store_true", help="print JSON instead of --format")
     show.add_argument("--order", type=int, help="series order, for the maclaurin-* derivations")
     gain = commands.add_parser("gain", help="derive the exact weight variance for any activation",
                                description="The exact forward and backward rules for a catalogue activation "
-                                           "or an expression over z, e.g. 'z*erf(z)'.")
+                                           "or an expression over z, e.g. 'z*erf(z)'.", parents=[lang, as_json])
     gain.add_argument("activation", metavar="ACT", help=f"one of {', '.join(NAMES)}, or an expression over z")
     gain.add_argument("--format", choices=tuple(render.FORMATS), default="text", help="output format")
-    gain.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the text")
-    gain.add_argument("--json", action="store_true", help="print JSON instead of --format")
-    frameworks = commands.add_parser("frameworks", help="compare PyTorch and Keras initialisers with the exact rules")
+    frameworks = commands.add_parser("frameworks", help="compare PyTorch and Keras initialisers with the exact rules",
+                                     parents=[as_json])
     frameworks.add_argument("--activation", action="append", metavar="ACT",
                             help="activation (repeatable; a name or an expression over z; default: all names)")
-    frameworks.add_argument("--json", action="store_true",
-                            help="print a JSON list (with --torch: an object with 'frameworks' and 'torch')")
     frameworks.add_argument("--torch", action="store_true",
-                            help="also sample the real torch.nn.init functions (needs PyTorch)")
-    _verify_parser(commands)
-    audit = commands.add_parser("audit-notes", help="check the course notes' numeric claims")
-    audit.add_argument("--json", action="store_true", help="print a JSON list")
-    audit.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the claims")
-    handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)")
+                            help="also sample the real torch.nn.init functions (needs PyTorch); with --json "
+                                 "the output is an object with 'frameworks' and 'torch'")
+    _verify_parser(commands, as_json)
+    commands.add_parser("audit-notes", help="check the course notes' numeric claims", parents=[lang, as_json])
+    handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)", parents=[lang])
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
-    handout.add_argument("--lang", choices=LANGUAGES, default="en", help="language")
     handout.add_argument("--format", choices=FORMATS,
                          help="pdf (needs pdflatex), html (self-contained) or tex (sources); "
                               "default: pdf when pdflatex is installed, else html")
@@ -103,12 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _verify_parser(commands: argparse._SubParsersAction) -> None:
+def _verify_parser(commands: argparse._SubParsersAction, as_json: argparse.ArgumentParser) -> None:
     check = commands.add_parser(
         "verify", help="check derived formulas by Monte Carlo, or test a rule of your own",
         description="Without --activation: run the checks of the given derivations (default: all). "
                     "With --activation and --var-w: simulate that rule and hold every layer against "
-                    "the exact recursion; exit 0 if it keeps the variance within --factor, 1 if not.")
+                    "the exact recursion; exit 0 if it keeps the variance within --factor, 1 if not.",
+        parents=[as_json])
     defaults = Settings()
     check.add_argument("ids", nargs="*", metavar="ID", help="derivations to check (default: all)")
     check.add_argument("--samples", type=_positive_int, default=defaults.samples,
@@ -120,7 +122,6 @@ def _verify_parser(commands: argparse._SubParsersAction) -> None:
                        help="largest relative half-width of a per-layer network interval")
     check.add_argument("--alpha", type=_fraction, default=defaults.alpha,
                        help="family-wise false-alarm rate (Bonferroni)")
-    check.add_argument("--json", action="store_true", help="print JSON")
     rule = check.add_argument_group("a rule of your own")
     rule.add_argument("--activation", help="relu, tanh, sigmoid, ... or an expression over z, e.g. 'z*erf(z)'")
     rule.add_argument("--var-w", help="weight variance over n (fan-in) and m (fan-out), e.g. '2/n'")

@@ -102,6 +102,7 @@ def test_every_flipped_bit_is_a_miss() -> None:
         assert cache.deserialize(bytes(flipped)) is None
 
 
+@pytest.mark.slow
 def test_every_derivation_reads_back_exactly_as_proved() -> None:
     from initproof.derive.render import as_dict
 

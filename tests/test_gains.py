@@ -208,6 +208,7 @@ def test_frameworks_table_for_relu() -> None:
     ("max(min(z,1),-1)", (-1, 1)), ("min(max(z,0),6)", (0, 6)), ("abs(z)", (0,)), ("max(z, z/10)", (0,)),
     ("min(z, 0) + 2*max(z, 0)", (0,)), ("max(z, -1)", (-1,)),
 ])
+@pytest.mark.slow
 def test_clipped_and_piecewise_activations_against_independent_quadrature(text: str, kinks: tuple) -> None:
     import mpmath
 

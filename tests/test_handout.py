@@ -39,6 +39,7 @@ class _Collector(HTMLParser):
         self.attributes += attrs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_html_is_self_contained_with_mathml_and_svg(handout, lang: str) -> None:
     page = html.document(handout, lang)
@@ -70,6 +71,7 @@ def test_measured_number_matches_verify_json(handout, capsys) -> None:
     assert content._g(layer["measured_forward"]) in page
 
 
+@pytest.mark.slow
 @needs_tex
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_pdf_text_titles_formulas_and_figures(handout, lang: str) -> None:

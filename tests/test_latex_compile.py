@@ -68,6 +68,7 @@ UNBREAKABLE = {"exact-gain-selu": 95.0}
 expressions of 16-digit constants inside an expectation, which no line break can split."""
 
 
+@pytest.mark.slow
 @needs_tex
 @pytest.mark.skipif(not _has_vntex(), reason="vntex (texlive-lang-other) not installed")
 @pytest.mark.parametrize("lang", ["en", "vi"])

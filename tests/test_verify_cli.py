@@ -91,6 +91,7 @@ def test_a_long_simulation_says_up_front_how_long_it_will_take(capsys, monkeypat
     assert err.startswith("initproof: simulating 64 networks of width 64 and depth 3: about ")
 
 
+@pytest.mark.slow
 def test_layers_that_differ_are_told_apart_from_the_finite_width_bias(capsys) -> None:
     rule = ["verify", "--activation", "selu", "--var-w", "1/n", "--depth", "30"]
     status, out, _ = run(capsys, *rule, "--width", "64", "--seed", "1")
