@@ -129,6 +129,9 @@ def _verify_parser(commands: argparse._SubParsersAction, as_json: argparse.Argum
     rule.add_argument("--width", type=_positive_int, default=256, help="units per layer")
     rule.add_argument("--depth", type=_positive_int, default=10, help="number of layers")
     rule.add_argument("--factor", type=float, default=2.0, help="largest allowed max/min variance ratio")
+    rule.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                      help="precision of the simulated networks (variances are summed in float64; a rule whose "
+                           "variances leave 1e-30..1e30 runs in float64)")
 
 
 def _positive_int(text: str) -> int:
@@ -270,8 +273,6 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _verify(args: argparse.Namespace) -> tuple[str, int]:
-    from initproof.verify import memo, report
-
     settings = Settings(samples=args.samples, precision=args.precision, alpha=args.alpha,
                         network_precision=args.network_precision)
     if not settings.replicates * 2 <= args.samples <= MAX_SAMPLES:
@@ -279,6 +280,8 @@ def _verify(args: argparse.Namespace) -> tuple[str, int]:
                          f"(about 7 minutes of sampling here), not {args.samples}")
     if args.activation or args.var_w:
         return _verify_rule(args, settings)
+    from initproof.verify import memo, report
+
     try:
         outcomes, reused = memo.outcomes(args.ids, settings, args.seed, Progress("checks"))
     except derive.UnknownDerivation as error:
@@ -304,7 +307,7 @@ def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int
         raise UsageError(f"--factor must be a finite number greater than 1, not {args.factor:g}")
     _exact_gain(args.activation)
     try:
-        check = rule_check(args.activation, args.var_w, args.width, args.depth, args.bias_var)
+        check = rule_check(args.activation, args.var_w, args.width, args.depth, args.bias_var, dtype=args.dtype)
         cost = afford(check)
     except ParseError as error:
         raise UsageError(str(error)) from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 
 import pytest
 
@@ -168,3 +170,50 @@ def test_verification_outcomes_are_reused_only_for_the_same_seed_and_untouched(t
     entry.chmod(0o666)  # another user could have written it
     _, reused = memo.outcomes(["uniform-moments"], settings, 7)
     assert not reused
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="workers prove in parallel only with 2 cores or more; PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_command_leaves_no_worker_behind(tmp_path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    env = os.environ | {"INITPROOF_CACHE_DIR": str(tmp_path)}
+    parent = subprocess.Popen([sys.executable, "-m", "initproof", "list"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, workers = time.monotonic() + 60, []
+    while not workers and time.monotonic() < deadline and parent.poll() is None:
+        workers = _children(parent.pid)
+        time.sleep(0.05)
+    assert workers, "no worker process started"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_running, workers))

@@ -258,6 +258,35 @@ def test_networks_that_draw_their_weights_again_give_the_same_numbers_in_bounded
     assert redrawn_peak < 4 * 512 * 512 * 8 + 20 * 16 * 512 * 8 * 2  # a few matrices and the slopes
 
 
+def test_float32_networks_round_far_below_the_statistical_error() -> None:
+    from initproof.verify.network import Weights
+
+    phi, dphi = activation_pair(named("tanh"))
+    same_draws = Weights(lambda rng, shape, dtype: rng.standard_normal(shape).astype(dtype), 1 / np.sqrt(256))
+    runs = {dtype: simulate(phi, dphi, same_draws, 256, 10, 8, np.random.default_rng(9), batch=64, dtype=dtype)
+            for dtype in (np.float32, np.float64)}
+    for direction in ("forward", "backward"):
+        single, double = getattr(runs[np.float32], direction), getattr(runs[np.float64], direction)
+        rounding = np.max(np.abs(single / double - 1))
+        spread = np.min(np.std(double, axis=0, ddof=1) / np.mean(double, axis=0))  # network-to-network
+        assert rounding < 1e-5 and rounding < 1e-3 * spread, (direction, rounding, spread)
+
+
+def test_the_float32_normal_sampler_has_normal_moments_and_shape() -> None:
+    from scipy import stats
+
+    from initproof.verify.network import standard_normal
+
+    draws = standard_normal(np.random.default_rng(11), (1000, 1000), np.float32)
+    assert draws.dtype == np.float32 and draws.shape == (1000, 1000)
+    x = draws.astype(np.float64).ravel()
+    stderr = 1 / np.sqrt(x.size)
+    assert abs(x.mean()) < 5 * stderr and abs(x.var() - 1) < 5 * np.sqrt(2) * stderr
+    assert abs(np.mean(x**4) - 3) < 5 * np.sqrt(96) * stderr and np.abs(x).max() <= 5.78
+    assert stats.kstest(x[:200_000], "norm").pvalue > 1e-3
+    assert stats.kstest(1.02 * x[:200_000], "norm").pvalue < 1e-6  # a 2% scale error is caught
+
+
 def test_a_rule_too_large_for_memory_or_time_is_refused_with_the_numbers(monkeypatch) -> None:
     from initproof.verify import rule
 

@@ -18,6 +18,9 @@ from .settings import Settings
 
 BATCH = 64
 """Inputs per simulated network."""
+SAFE_RANGE = (1e-30, 1e30)
+"""Variances a float32 network represents with room to spare (its range is 1e-38 to 3e38 for the
+values, whose squares are summed in float64)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,9 @@ class NetworkCheck:
     input_var: float = 1.0
     judged: tuple[str, ...] = ("forward", "backward")
     extrapolate: bool = False
+    dtype: str = "float32"
+    """Precision of the simulated networks (their sums of squares are always taken in float64).
+    Variances the recursion predicts outside :data:`SAFE_RANGE` are simulated in float64."""
 
     @property
     def comparisons(self) -> int:
@@ -153,20 +159,28 @@ class NetworkCheck:
         """The widths simulated: the check's, and half of it when extrapolating."""
         return (self.width, self.width // 2) if self.extrapolate else (self.width,)
 
+    def precision(self) -> type:
+        """The dtype the networks run in: :attr:`dtype`, or float64 when a predicted variance leaves
+        the range float32 represents with room to spare."""
+        forward, backward = self.actual()
+        values = np.abs(np.concatenate([forward, backward, [self.input_var]]))
+        safe = np.all(np.isfinite(values)) and SAFE_RANGE[0] <= values.min() and values.max() <= SAFE_RANGE[1]
+        return np.dtype(self.dtype).type if safe else np.float64
+
     def cost(self) -> Cost:
         """Estimated time and peak memory of :meth:`run`."""
-        costs = [cost(width, self.depth, self.replicates, BATCH) for width in self.widths()]
+        costs = [cost(width, self.depth, self.replicates, BATCH, self.precision()) for width in self.widths()]
         return sum(costs[1:], costs[0])
 
     def measure(self, rng: np.random.Generator, progress: Progress | None = None) -> Measurement:
         """Per-replicate forward and backward variances (extrapolated to infinite width if asked)."""
         phi, dphi = activation_pair(self.activation)
-        total = self.replicates * len(self.widths())
+        total, dtype = self.replicates * len(self.widths()), self.precision()
 
         def at(width: int, before: int) -> Measurement:
             weights = self.weights or gaussian_weights(self.gain / width)
             return simulate(phi, dphi, weights, width, self.depth, self.replicates, rng,
-                            batch=BATCH, q0=self.input_var, bias_var=self.bias_var,
+                            batch=BATCH, q0=self.input_var, bias_var=self.bias_var, dtype=dtype,
                             progress=progress and (lambda done, _: progress(before + done, total)))
 
         measured = at(self.width, 0)

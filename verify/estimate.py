@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 CHUNK = 1 << 18
 """Most values drawn at once: memory stays bounded whatever the sample count."""
@@ -47,7 +47,7 @@ def interval(values: np.ndarray, alpha: float, comparisons: int, samples: int) -
     replicates = values.shape[-1]
     mean = values.mean(axis=-1)
     stderr = values.std(axis=-1, ddof=1) / np.sqrt(replicates)
-    quantile = stats.t.ppf(1 - alpha / (2 * comparisons), replicates - 1)
+    quantile = special.stdtrit(replicates - 1, 1 - alpha / (2 * comparisons))  # Student's t quantile
     return Estimate(float(mean), float(stderr), (float(mean - quantile * stderr),
                                                  float(mean + quantile * stderr)), samples, replicates)
 

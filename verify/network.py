@@ -52,7 +52,25 @@ class Weights:
 
 def gaussian_weights(variance: float) -> Weights:
     """Weights drawn from ``N(0, variance)``."""
-    return Weights(lambda rng, shape, dtype: rng.standard_normal(shape, dtype=dtype), float(np.sqrt(variance)))
+    return Weights(standard_normal, float(np.sqrt(variance)))
+
+
+def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    r"""Standard normal draws: numpy's ziggurat in float64; in float32, Box and Muller's transform
+    of float32 uniforms, :math:`\sqrt{-2 \log(1 - u_1)}\,(\cos, \sin)(2\pi u_2)`, 1.5 times as fast
+    here (0.50 against 0.73 ms for 65,536 values). Its uniforms have 24 bits, so it never draws
+    beyond 5.77 standard deviations (probability 8e-9: the variance is 3e-7 short, relative)."""
+    if np.dtype(dtype) != np.float32:
+        return rng.standard_normal(shape, dtype=dtype)
+    size = int(np.prod(shape))
+    half = (size + 1) // 2
+    u = rng.random((2, half), dtype=np.float32)
+    radius = np.sqrt(np.float32(-2) * np.log1p(-u[0]))
+    angle = np.float32(2 * np.pi) * u[1]
+    out = np.empty(2 * half, dtype=np.float32)
+    np.multiply(radius, np.cos(angle), out=out[:half])
+    np.multiply(radius, np.sin(angle), out=out[half:])
+    return out[:size].reshape(shape)
 
 
 def uniform_weights(bound: float) -> Weights:
@@ -115,7 +133,7 @@ def _network(phi: Function, dphi: Function, weights: Weights, width: int, depth:
     def layer_weights(layer: int) -> np.ndarray:
         return weights.draw(np.random.default_rng(seeds[layer]), (width, width), dtype)
 
-    a = np.sqrt(q0, dtype=dtype) * rng.standard_normal((batch, width), dtype=dtype)
+    a = (np.sqrt(q0) * rng.standard_normal((batch, width))).astype(dtype)
     kept, slopes = [], []
     for layer in range(depth):
         w = layer_weights(layer)
@@ -128,9 +146,9 @@ def _network(phi: Function, dphi: Function, weights: Weights, width: int, depth:
         if keep:
             kept.append(w)
         del w
-        slopes.append(dphi(z))
+        slopes.append(np.asarray(dphi(z), dtype=dtype))
         a = phi(z).astype(dtype, copy=False)
-    g = rng.standard_normal((batch, width), dtype=dtype)
+    g = rng.standard_normal((batch, width)).astype(dtype)
     for layer in reversed(range(depth)):
         g = (g * slopes.pop()) @ (kept.pop() if keep else layer_weights(layer))
         g *= weights.scale

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from typing import TYPE_CHECKING
 
 from .checks import Outcome
 from .comparison import DEPTHS, Row
 from .rule import RuleReport, layer_verdict
 from .settings import Settings
-from .torch_check import TorchComparison
+
+if TYPE_CHECKING:  # scipy.stats, which the torch comparison needs, takes half a second to import
+    from .torch_check import TorchComparison
 
 HEADER = ("id", "claim", "expected", "measured", "interval", "verdict")
 

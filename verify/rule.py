@@ -66,7 +66,7 @@ def variance(text: str, width: int, what: str) -> float:
 
 
 def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 10,
-               bias_var: str | None = None, replicates: int = 64) -> NetworkCheck:
+               bias_var: str | None = None, replicates: int = 64, dtype: str = "float32") -> NetworkCheck:
     """The network check for the user's rule (raises :class:`ParseError` on bad input)."""
     if not 2 <= width <= 4096:
         raise ParseError(f"--width must be from 2 to 4096, not {width}")
@@ -81,7 +81,8 @@ def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 
     claim = Text(f"activation {activation_text}, Var(w) = {var_w}{suffix}",
                  f"hàm kích hoạt {activation_text}, Var(w) = {var_w}{suffix}")
     gain = width * weight_variance
-    return NetworkCheck("user-rule", "rule", claim, phi, gain, width, depth, replicates, bias, input_var=1 / gain)
+    return NetworkCheck("user-rule", "rule", claim, phi, gain, width, depth, replicates, bias, input_var=1 / gain,
+                        dtype=dtype)
 
 
 def afford(check: NetworkCheck) -> Cost:
