@@ -248,7 +248,7 @@ class DriftCheck:
         phi, dphi = activation_pair(self.activation)
         q0 = self.start / self.gain
         measured = simulate(phi, dphi, gaussian_weights(self.gain / self.width), self.width, self.depth,
-                            self.replicates, rng, batch=BATCH, q0=q0)
+                            self.replicates, rng, batch=BATCH, q0=q0, dtype=np.float32)
         logs = np.log(measured.forward)
         predicted = np.log(predict(phi, dphi, self.gain, self.depth, q0)[0])
         layers, passed = [], True

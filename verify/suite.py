@@ -300,8 +300,9 @@ def _rule_checks() -> list:
             "he-relu",
             "relu",
             Text(
-                "ReLU, Var(w) = 2/n: forward and backward variance preserved",
-                "ReLU, Var(w) = 2/n: phương sai lan truyền xuôi và ngược được giữ nguyên",
+                "ReLU, Var(w) = 2/n: forward and backward variance preserved (q_l = 2 from unit inputs)",
+                "ReLU, Var(w) = 2/n: phương sai lan truyền xuôi và ngược được giữ nguyên (q_l = 2 từ đầu vào "
+                "phương sai 1)",
             ),
             named("relu"),
             gain("he-relu"),
