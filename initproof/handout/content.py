@@ -440,8 +440,15 @@ def _chaos() -> list[Block]:
         f"với ${sp.latex(linear.named('relu-factor').rhs)}$."))]
 
 
+INITIALISERS_VI = {"exact forward rule": "quy tắc xuôi chính xác", "exact backward rule": "quy tắc ngược chính xác",
+                   "nn.Linear default": "mặc định của nn.Linear"}
+"""Initialisers named in words; the others are API names and print as they are."""
+
+
 def _frameworks() -> list[Block]:
-    rows = tuple((r.activation, f"{r.framework}: {r.initializer}", _g(r.n_var), f"{r.ratio:.3f}",
+    rows = tuple((r.activation, Text(f"{r.framework}: {r.initializer}",
+                                     f"{r.framework}: {INITIALISERS_VI.get(r.initializer, r.initializer)}"),
+                  _g(r.n_var), f"{r.ratio:.3f}",
                   _g(r.fixed_point).replace("inf", "\\infty"), "-" if r.slope != r.slope else f"{r.slope:.3f}",
                   _g(r.forward[50]), _g(r.backward[50]))
                  for name in NAMES for r in compare(name))
