@@ -59,6 +59,8 @@ def test_vietnamese_html_has_no_english_headings(handout) -> None:
     page = html.document(handout, "vi")
     assert "Motivation" not in page and "Assumptions" not in page and "Evidence" not in page
     assert "giảm một nửa mỗi lớp" in page and "halves each layer" not in page
+    assert "initproof: quy tắc xuôi chính xác" in page and "exact forward rule" not in page
+    assert "nn.Linear default" not in page and "[symbolic]" not in page and "/ exact" not in page
 
 
 def test_measured_number_matches_verify_json(handout, capsys) -> None:

@@ -460,14 +460,14 @@ def _frameworks() -> list[Block]:
             "variance is pulled back to $q^*$, above 1 pushed away); $q_{50}$ is the forward variance after 50 "
             "layers and grad$_{50}$ the gradient variance reaching the input after 50 layers, both from the exact "
             "recursion started at $q_1 = 1$ (initproof frameworks).",
-            "Các framework cho gì (lớp vuông, $n = m$). '/ exact' là $n \\operatorname{Var}(w)$ chia cho giá trị "
+            "Các framework cho gì (lớp vuông, $n = m$). '/ chính xác' là $n \\operatorname{Var}(w)$ chia cho giá trị "
             "của quy tắc xuôi chính xác; $q^*$ là nơi $q_l \\mapsto q_{l+1}$ ổn định khi bắt đầu từ $q_1 = 1$ "
             "(0 khi phương sai tắt dần, $\\infty$ khi nó bùng nổ) và 'độ dốc' là độ dốc của ánh xạ đó tại đây "
             "(nhỏ hơn 1 thì phương sai bị kéo về $q^*$, lớn hơn 1 thì bị đẩy ra xa); $q_{50}$ là phương sai xuôi "
             "sau 50 lớp và grad$_{50}$ là phương sai gradient đến đầu vào sau 50 lớp, đều từ phép truy hồi chính "
             "xác bắt đầu tại $q_1 = 1$ (initproof frameworks).")),
         Table((Text("activation", "hàm kích hoạt"), Text("initialiser", "cách khởi tạo"),
-               Text("$n\\,\\mathrm{Var}(w)$", "$n\\,\\mathrm{Var}(w)$"), Text("/ exact", "/ exact"),
+               Text("$n\\,\\mathrm{Var}(w)$", "$n\\,\\mathrm{Var}(w)$"), Text("/ exact", "/ chính xác"),
                Text("$q^*$", "$q^*$"), Text("slope", "độ dốc"), Text("$q_{50}$", "$q_{50}$"),
                Text("grad$_{50}$", "grad$_{50}$")),
               rows, (False, False) + (True,) * 6),
