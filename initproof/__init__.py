@@ -1,3 +1,14 @@
-"""initproof: derive weight-initialisation rules symbolically and verify them empirically."""
+"""initproof: derive weight-initialisation rules symbolically and verify them empirically.
+
+``initproof.derive`` and ``initproof.verify`` are the repository's top-level ``derive/`` and
+``verify/`` folders, installed inside this package. Run from a source checkout (its folder on
+``sys.path``, as ``python -m`` puts it), this package finds them beside itself.
+"""
+
+from pathlib import Path as _Path
 
 __version__ = "0.1.0"
+
+_CHECKOUT = _Path(__file__).resolve().parent.parent
+if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "derive" / "__init__.py").is_file():
+    __path__.append(str(_CHECKOUT))
