@@ -68,10 +68,18 @@ def relation_latex(relation: sp.Basic) -> tuple[str, str, str]:
 
 
 def tex_escape(text: str) -> str:
-    """Escape TeX specials in ``text``, leaving ``$...$`` math untouched."""
+    """Escape TeX specials in ``text``, leaving ``$...$`` math untouched; straight quotes become
+    TeX's opening and closing quotes (an apostrophe inside a word stays one)."""
     parts = re.split(r"(\$[^$]*\$)", text)
     return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1
-                   else "".join(_TEX_SPECIALS.get(c, c) for c in p) for p in parts)
+                   else _quotes("".join(_TEX_SPECIALS.get(c, c) for c in p)) for p in parts)
+
+
+def _quotes(text: str) -> str:
+    """``'word'`` as `` `word' `` and ``"word"`` as ``` ``word'' ```."""
+    text = re.sub(r"(^|(?<=[\s(\[]))'", "`", text)
+    text = re.sub(r'(^|(?<=[\s(\[]))"', "``", text)
+    return text.replace('"', "''")
 
 
 def _chained(steps: tuple[Step, ...], k: int) -> bool:

@@ -156,3 +156,8 @@ def test_an_edited_latex_source_is_kept_unless_forced(tmp_path, capsys) -> None:
     with pytest.raises(HandoutError, match="edited"):
         check_destination(target, "pdf")
     check_destination(target, "pdf", force=True)
+
+
+def test_html_prose_has_typographic_quotes_and_escapes_markup() -> None:
+    expected = "\u2018detects\u2019 is PyTorch\u2019s \u201cgain\u201d &lt;b&gt;"
+    assert html.prose("'detects' is PyTorch's \"gain\" <b>") == expected

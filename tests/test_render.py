@@ -50,6 +50,7 @@ def test_vietnamese_justifications() -> None:
     ("50% & more_x", r"50\% \& more\_x"),
     ("keep $a_l = \\max(0, z)$ as math", "keep $a_l = \\max(0, z)$ as math"),
     ("{braces} #1", r"\{braces\} \#1"),
+    ("'detects' is PyTorch's \"gain\" ($\\phi'$)", "`detects' is PyTorch's ``gain'' ($\\phi'$)"),
 ])
 def test_tex_escape(raw: str, escaped: str) -> None:
     assert render.tex_escape(raw) == escaped

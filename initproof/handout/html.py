@@ -44,10 +44,17 @@ def math(latex: str, display: str = "inline") -> str:
 
 
 def prose(text: str) -> str:
-    """Escaped text with each ``$...$`` turned into inline MathML."""
+    """Escaped text with typographic quotes and each ``$...$`` turned into inline MathML."""
     parts = re.split(r"(\$[^$]+\$)", text)
-    return "".join(math(p[1:-1]) if p.startswith("$") and p.endswith("$") and len(p) > 1 else html.escape(p)
-                   for p in parts)
+    return "".join(math(p[1:-1]) if p.startswith("$") and p.endswith("$") and len(p) > 1
+                   else html.escape(_curly(p), quote=False) for p in parts)
+
+
+def _curly(text: str) -> str:
+    """Straight quotes as typographic ones: opening after a space or bracket, closing otherwise."""
+    text = re.sub(r"(^|(?<=[\s(\[]))'", "\u2018", text)
+    text = re.sub(r'(^|(?<=[\s(\[]))"', "\u201c", text)
+    return text.replace("'", "\u2019").replace('"', "\u201d")
 
 
 @singledispatch

@@ -87,7 +87,7 @@ def _(block: Table, lang, files, figure_dir) -> str:
     widths = [f">{{\\raggedright\\arraybackslash}}p{{\\dimexpr {share:.3f}\\linewidth-2\\tabcolsep\\relax}}"
               for share in _shares(block, lang)]
     head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
-    rows = [" & ".join(f"${cell(value, lang)}$" if is_math else
+    rows = [" & ".join(f"$\\displaystyle {cell(value, lang)}$" if is_math else
                        VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
                        for value, is_math in zip(row, math, strict=True)) for row in block.rows]
     stretch = "\\renewcommand{\\arraystretch}{1.6}" if any(math) else ""
