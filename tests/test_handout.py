@@ -67,9 +67,9 @@ def test_measured_number_matches_verify_json(handout, capsys) -> None:
     assert main(["verify", "--json", "--seed", str(SEED)]) in (0, 1)
     data = json.loads(capsys.readouterr().out)
     page = html.document(handout, "en")
-    he = next(c for c in data["checks"] if c["claim"].startswith("ReLU, Var(w) = 2/n"))
-    assert f"<mn>{content._g(he['estimate'])}</mn>" in page
-    layer = next(c for c in data["checks"] if c["claim"].startswith("ReLU, Var(w) = 1/n"))["layers"][-1]
+    checks = {c["key"]: c for c in data["checks"]}
+    assert f"<mn>{content._g(checks['he-relu/relu']['estimate'])}</mn>" in page
+    layer = checks["he-relu/relu-one-over-n"]["layers"][-1]
     assert content._g(layer["measured_forward"]) in page
 
 

@@ -36,6 +36,25 @@ def test_every_derivation_has_a_check(outcomes) -> None:
     assert {o.id for o in outcomes} == set(derive.ids())
 
 
+def test_unknown_directions_statistics_and_precisions_are_errors() -> None:
+    relu = named("relu")
+    with pytest.raises(ValueError, match="unknown direction 'forwards'"):
+        NetworkCheck("he-relu", "x", Text("-", "-"), relu, 2.0, preserves=("forwards",))
+    with pytest.raises(ValueError, match="unknown dtype 'float16'"):
+        NetworkCheck("he-relu", "x", Text("-", "-"), relu, 2.0, dtype="float16")
+    with pytest.raises(ValueError, match="unknown statistic 'var'"):
+        SamplingCheck("uniform-moments", "x", Text("-", "-"), 1.0, lambda rng, k: rng.random(k), "var")
+
+
+def test_outcomes_read_back_from_the_store_exactly(outcomes) -> None:
+    import json
+    from dataclasses import asdict
+
+    again = [memo._decoded(item) for item in json.loads(json.dumps([asdict(o) for o in outcomes]))]
+    assert again == outcomes
+    assert all(isinstance(layer.forward.ci, tuple) for o in again for layer in o.layers)
+
+
 def test_every_outcome_has_a_unique_stable_key(outcomes) -> None:
     keys = [o.key for o in outcomes]
     assert len(set(keys)) == len(keys) == len(outcomes)
@@ -310,7 +329,7 @@ def test_a_check_is_decided_by_the_directions_it_judges() -> None:
     on_backward = run_one(NetworkCheck("he-relu", "wrong", claim, judged=("backward",), **grows))
     assert not on_forward.passed  # q_l grows by 1.3 per layer: the claim is false
     assert on_backward.passed  # the gradients follow the recursion, which is right
-    assert all(row["agrees_backward"] and not row["judged_forward"] for row in on_backward.layers)
+    assert all(layer.backward.agrees and not layer.forward.judged for layer in on_backward.layers)
 
 
 @pytest.mark.parametrize("q", [1e-6, 1.0, 1e4, 1e8])
@@ -368,8 +387,8 @@ def test_width_extrapolation_removes_the_finite_width_bias() -> None:
     from dataclasses import replace
     plain = replace(silu, extrapolate=False, width=128, replicates=128)
     narrow, extrapolated = (c.run(np.random.default_rng(2), settings).layers[0] for c in (plain, silu))
-    assert narrow["measured_backward"] > 1.1 * narrow["predicted_backward"] and not narrow["agrees_backward"]
-    assert extrapolated["agrees_backward"] and extrapolated["precise_backward"]
+    assert narrow.backward.measured > 1.1 * narrow.backward.predicted and not narrow.backward.agrees
+    assert extrapolated.backward.agrees and extrapolated.backward.precise
 
 
 def test_a_repelling_fixed_point_is_checked_at_depth_40_on_the_log_scale() -> None:

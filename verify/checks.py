@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -23,6 +23,68 @@ SAFE_RANGE = (1e-30, 1e30)
 values, whose squares are summed in float64)."""
 
 
+DIRECTIONS = ("forward", "backward")
+"""What a network check measures at each layer: pre-activation variances and gradient variances."""
+STATISTICS = ("mean", "variance")
+"""What a sampling check estimates from its draws."""
+
+
+def _known(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> None:
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown[0]!r}; choose from {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One direction at one layer: the prediction, the estimate, its interval and the verdicts
+    (``precise``: the interval is narrow enough; ``judged``: the check is decided on it)."""
+
+    predicted: float
+    measured: float
+    ci: tuple[float, float]
+    agrees: bool
+    precise: bool = True
+    judged: bool = True
+
+    @property
+    def half_width(self) -> float:
+        return (self.ci[1] - self.ci[0]) / 2
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A network check's results at layer ``number`` (from 1); ``log``: the values are
+    :math:`\\log q_l` (a drift check, forward only)."""
+
+    number: int
+    forward: Measure
+    backward: Measure | None = None
+    log: bool = False
+
+    def as_dict(self) -> dict:
+        """The JSON row: ``layer``, then per direction ``predicted_``, ``measured_``, ``ci_``,
+        ``agrees_``, ``precise_`` and ``judged_`` (``predicted_log_forward``, ... on the log scale)."""
+        row: dict = {"layer": self.number}
+        for direction in DIRECTIONS:
+            measure: Measure | None = getattr(self, direction)
+            if measure is None:
+                continue
+            name = f"log_{direction}" if self.log else direction
+            row |= {f"predicted_{name}": measure.predicted, f"measured_{name}": measure.measured,
+                    f"ci_{name}": list(measure.ci), f"agrees_{name}": measure.agrees}
+            if not self.log:
+                row |= {f"precise_{name}": measure.precise, f"judged_{name}": measure.judged}
+        return row
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Layer:
+        """What :func:`dataclasses.asdict` made of a layer, as a layer again."""
+        measures = {d: Measure(**data[d] | {"ci": tuple(data[d]["ci"])}) if data.get(d) else None
+                    for d in DIRECTIONS}
+        return cls(data["number"], measures["forward"], measures["backward"], data["log"])
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The result of one check; ``layers`` holds per-layer rows for network checks.
@@ -37,7 +99,7 @@ class Outcome:
     expected: float
     estimate: Estimate
     passed: bool
-    layers: list[dict] = field(default_factory=list)
+    layers: tuple[Layer, ...] = ()
     detects: float | None = None
     """For a network check: the smallest relative error of what it judges that it catches
     (:func:`detectable`; None: not even 100%)."""
@@ -47,7 +109,7 @@ class Outcome:
                 "estimate": self.estimate.estimate, "stderr": self.estimate.stderr,
                 "ci": list(self.estimate.ci), "samples": self.estimate.samples, "passed": self.passed}
         if self.layers:
-            data["layers"] = self.layers
+            data["layers"] = [layer.as_dict() for layer in self.layers]
             data["detects_relative_error"] = self.detects
         return data
 
@@ -63,6 +125,9 @@ class SamplingCheck:
     draw: Draw
     statistic: str = "mean"
     comparisons: int = 1
+
+    def __post_init__(self) -> None:
+        _known((self.statistic,), STATISTICS, "statistic")
 
     def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
         values = block_statistics(self.draw, rng, settings.samples, settings.replicates, self.statistic)
@@ -132,6 +197,10 @@ class NetworkCheck:
     """Precision of the simulated networks (their sums of squares are always taken in float64).
     Variances the recursion predicts outside :data:`SAFE_RANGE` are simulated in float64."""
 
+    def __post_init__(self) -> None:
+        _known(self.preserves + self.judged, DIRECTIONS, "direction")
+        _known((self.dtype,), ("float32", "float64"), "dtype")
+
     @property
     def comparisons(self) -> int:
         return 2 * self.depth
@@ -195,25 +264,22 @@ class NetworkCheck:
         forward, backward = self.predictions()
         layers, passed = [], True
         for layer in range(self.depth):
-            row = {"layer": layer + 1}
+            measures = {}
             for direction, predicted, values in (("forward", forward, measured.forward),
                                                  ("backward", backward, measured.backward)):
                 estimate = interval(values[:, layer], settings.alpha, settings.comparisons, measured.values)
-                agrees = bool(estimate.agrees(predicted[layer]))
-                precise = bool(estimate.precise(settings.network_precision, predicted[layer]))
+                measures[direction] = Measure(
+                    float(predicted[layer]), estimate.estimate, estimate.ci, bool(estimate.agrees(predicted[layer])),
+                    bool(estimate.precise(settings.network_precision, predicted[layer])), direction in self.judged)
                 if direction in self.judged:
-                    passed &= agrees and precise
-                row |= {f"predicted_{direction}": float(predicted[layer]),
-                        f"measured_{direction}": estimate.estimate,
-                        f"ci_{direction}": list(estimate.ci), f"agrees_{direction}": agrees,
-                        f"precise_{direction}": precise, f"judged_{direction}": direction in self.judged}
-            layers.append(row)
+                    passed &= measures[direction].agrees and measures[direction].precise
+            layers.append(Layer(layer + 1, **measures))
         if self.preserves == ("backward",):
             shown, values = float(backward[0]), measured.backward[:, 0]
         else:
             shown, values = float(forward[-1]), measured.forward[:, -1]
         summary = interval(values, settings.alpha, settings.comparisons, measured.values)
-        return Outcome(self.id, f"{self.id}/{self.name}", self.claim, shown, summary, bool(passed), layers,
+        return Outcome(self.id, f"{self.id}/{self.name}", self.claim, shown, summary, bool(passed), tuple(layers),
                        detectable(self, layers))
 
 
@@ -256,16 +322,15 @@ class DriftCheck:
             estimate = interval(logs[:, layer], settings.alpha, settings.comparisons, measured.values)
             agrees = bool(estimate.agrees(predicted[layer]))
             passed &= agrees
-            layers.append({"layer": layer + 1, "predicted_log_forward": float(predicted[layer]),
-                           "measured_log_forward": estimate.estimate, "ci_log_forward": list(estimate.ci),
-                           "agrees_log_forward": agrees})
+            layers.append(Layer(layer + 1, Measure(float(predicted[layer]), estimate.estimate, estimate.ci, agrees),
+                                log=True))
         drift = abs(predicted[-1] - predicted[0])
         passed &= not estimate.agrees(float(predicted[0])) and (estimate.ci[1] - estimate.ci[0]) / 2 <= drift
         return Outcome(self.id, f"{self.id}/{self.name}", self.claim, float(predicted[-1]), estimate, bool(passed),
-                       layers)
+                       tuple(layers))
 
 
-def detectable(check: NetworkCheck, layers: list[dict], largest: float = 0.5) -> float | None:
+def detectable(check: NetworkCheck, layers: list[Layer], largest: float = 0.5) -> float | None:
     r"""The check's power: the smallest relative error of what it judges that it would catch.
 
     For a direction the rule claims to keep (``preserves``), a rule wrong by :math:`\delta` runs its
@@ -274,8 +339,8 @@ def detectable(check: NetworkCheck, layers: list[dict], largest: float = 0.5) ->
     interval half-width (either sign of :math:`\delta`; the larger is returned; None if even
     ``largest`` is not caught). For a direction judged against the recursion, the smallest
     relative error of the predicted values that is twice a half-width at some layer."""
-    half_widths = {direction: np.array([(row[f"ci_{direction}"][1] - row[f"ci_{direction}"][0]) / 2
-                                        for row in layers]) for direction in check.judged}
+    half_widths = {direction: np.array([getattr(layer, direction).half_width for layer in layers])
+                   for direction in check.judged}
     index = {"forward": 0, "backward": 1}
     kept = [d for d in check.judged if d in check.preserves]
     predicted = check.predictions()

@@ -24,7 +24,7 @@ from initproof.derive import cache as store
 from initproof.derive.text import Text
 
 from . import suite
-from .checks import Outcome
+from .checks import Layer, Outcome
 from .estimate import Estimate
 from .settings import Settings
 
@@ -61,4 +61,5 @@ def _code_key() -> str:
 
 def _decoded(item: dict) -> Outcome:
     estimate = item["estimate"] | {"ci": tuple(item["estimate"]["ci"])}
-    return Outcome(**item | {"claim": Text(**item["claim"]), "estimate": Estimate(**estimate)})
+    return Outcome(**item | {"claim": Text(**item["claim"]), "estimate": Estimate(**estimate),
+                             "layers": tuple(Layer.from_dict(layer) for layer in item["layers"])})

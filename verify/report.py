@@ -79,10 +79,11 @@ def layer_table(report: RuleReport) -> str:
     lines = [f"{'layer':>5}  {'predicted fwd':>13}  {'measured fwd':>12}  {'predicted bwd':>13}  "
              f"{'measured bwd':>12}  agrees"]
     layers = report.outcome.layers
-    verdicts = [layer_verdict(row) for row in layers]
-    for row, verdict in zip(layers, verdicts, strict=True):
-        lines.append(f"{row['layer']:>5}  {row['predicted_forward']:>13.5g}  {row['measured_forward']:>12.5g}  "
-                     f"{row['predicted_backward']:>13.5g}  {row['measured_backward']:>12.5g}  {verdict}")
+    verdicts = [layer_verdict(layer) for layer in layers]
+    for layer, verdict in zip(layers, verdicts, strict=True):
+        forward, backward = layer.forward, layer.backward
+        lines.append(f"{layer.number:>5}  {forward.predicted:>13.5g}  {forward.measured:>12.5g}  "
+                     f"{backward.predicted:>13.5g}  {backward.measured:>12.5g}  {verdict}")
     counts = {v: verdicts.count(v) for v in ("agrees", "DIFFERS", "undecided")}
     verdict = "keeps" if report.preserves else "does NOT keep"
     lines += ["", f"{report.outcome.claim.en}, inputs scaled so that q_1 = 1: the measurement agrees with the "
@@ -116,11 +117,11 @@ def as_dict(outcomes: list[Outcome], seed: int, report: RuleReport | None = None
     data = {"seed": seed, "passed": all(o.passed for o in outcomes),
             "checks": [o.as_dict() for o in outcomes]}
     if report is not None:
-        data["layers"] = report.outcome.layers
+        data["layers"] = [layer.as_dict() for layer in report.outcome.layers]
         data["preserves"] = report.preserves
         data["factor"] = report.factor
         if report.extrapolated is not None:
-            data["extrapolated_layers"] = report.extrapolated.layers
+            data["extrapolated_layers"] = [layer.as_dict() for layer in report.extrapolated.layers]
     return data
 
 

@@ -23,7 +23,7 @@ from initproof.derive.parse import ParseError, parse_expression
 from initproof.derive.symbols import m, n
 from initproof.derive.text import Text
 
-from .checks import NetworkCheck, Outcome
+from .checks import Layer, NetworkCheck, Outcome
 from .network import Cost, Progress
 from .settings import Settings
 
@@ -121,17 +121,19 @@ def _gib(size: int) -> str:
 
 def judge(check: NetworkCheck, outcome: Outcome, factor: float, extrapolated: Outcome | None = None) -> RuleReport:
     """Whether measured forward and backward variances stay within ``factor`` across the layers."""
-    forward = np.array([row["measured_forward"] for row in outcome.layers])
-    backward = np.array([row["measured_backward"] for row in outcome.layers])
+    forward = np.array([layer.forward.measured for layer in outcome.layers])
+    backward = np.array([layer.backward.measured for layer in outcome.layers])
     spreads = [_spread(values) for values in (forward, backward)]
     return RuleReport(outcome, all(s <= factor for s in spreads), factor, *spreads, extrapolated)
 
 
-def layer_verdict(row: dict) -> str:
+def layer_verdict(layer: Layer) -> str:
     """``agrees``, ``DIFFERS`` or ``undecided`` for one layer of a rule check (both directions)."""
-    if not (row["precise_forward"] and row["precise_backward"]):
-        return "undecided" if row["agrees_forward"] and row["agrees_backward"] else "DIFFERS"
-    return "agrees" if row["agrees_forward"] and row["agrees_backward"] else "DIFFERS"
+    measures = (layer.forward, layer.backward)
+    agrees = all(m.agrees for m in measures)
+    if not all(m.precise for m in measures):
+        return "undecided" if agrees else "DIFFERS"
+    return "agrees" if agrees else "DIFFERS"
 
 
 def _spread(values: np.ndarray) -> float:
@@ -148,7 +150,7 @@ def run_rule(check: NetworkCheck, seed: int, factor: float = 2.0, settings: Sett
     settings = replace(settings or Settings(), comparisons=check.comparisons)
     outcome = check.run(np.random.default_rng(np.random.SeedSequence(seed)), settings, progress)
     extrapolated = None
-    if check.width >= 4 and any(layer_verdict(row) == "DIFFERS" for row in outcome.layers):
+    if check.width >= 4 and any(layer_verdict(layer) == "DIFFERS" for layer in outcome.layers):
         stream = np.random.default_rng(np.random.SeedSequence([seed, 1]))
         extrapolated = replace(check, extrapolate=True).run(stream, settings, progress)
     return judge(check, outcome, factor, extrapolated)

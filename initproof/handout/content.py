@@ -89,16 +89,16 @@ def _motivation(outcomes: list[Outcome]) -> list[Block]:
             f"$(1/4)^L$: {_latex(b5)} after 5 layers and {_latex(b8)} after 8. That bounds the derivatives "
             "alone: the gradient also passes through the weights, and each layer multiplies its variance by "
             "$m \\operatorname{Var}(w) E[\\sigma'(z)^2]$. Under the textbook rule $16/n$ the gradient variance "
-            f"reaching the first of {len(textbook.layers)} layers is {_m(reached['measured_backward'])} of the "
-            f"top one (predicted {_m(reached['predicted_backward'])}, section 4), far above "
+            f"reaching the first of {len(textbook.layers)} layers is {_m(reached.backward.measured)} of the "
+            f"top one (predicted {_m(reached.backward.predicted)}, section 4), far above "
             f"$(1/4)^{{{2 * len(textbook.layers)}}}$, the bound for its square.",
             "Lan truyền ngược nhân một đạo hàm cục bộ cho mỗi lớp. Đạo hàm của sigmoid không bao giờ "
             f"vượt quá $1/4$, nên tích các thừa số này qua $L$ lớp sigmoid nhiều nhất là $(1/4)^L$: "
             f"{_latex(b5)} sau 5 lớp và {_latex(b8)} sau 8 lớp. Đó chỉ là cận cho các đạo hàm: gradient còn "
             "đi qua các trọng số, và mỗi lớp nhân phương sai của nó với "
             "$m \\operatorname{Var}(w) E[\\sigma'(z)^2]$. Với quy tắc sách giáo khoa $16/n$, phương sai gradient "
-            f"đến lớp đầu tiên trong {len(textbook.layers)} lớp bằng {_m(reached['measured_backward'])} so với "
-            f"lớp trên cùng (dự đoán {_m(reached['predicted_backward'])}, mục 4), lớn hơn nhiều so với "
+            f"đến lớp đầu tiên trong {len(textbook.layers)} lớp bằng {_m(reached.backward.measured)} so với "
+            f"lớp trên cùng (dự đoán {_m(reached.backward.predicted)}, mục 4), lớn hơn nhiều so với "
             f"$(1/4)^{{{2 * len(textbook.layers)}}}$, cận cho bình phương của nó.")),
         Paragraph(Text(
             "With a large weight ($w = 6.74$) the pre-activation reaches $z = 14.15$, where "
@@ -217,18 +217,18 @@ def _evidence(outcomes: list[Outcome], by_key: dict[str, Outcome], seed: int) ->
         Paragraph(Text(
             "Where the textbook story breaks. tanh with $1/n$ keeps the variance only to first order: the "
             "cubic term makes $q_l$ decay slowly, from $q_1 = 1$ to a predicted "
-            f"$q_{{10}} = {_g(tanh_last['predicted_forward'])}$ (measured {_m(tanh_last['measured_forward'])}). "
+            f"$q_{{10}} = {_g(tanh_last.forward.predicted)}$ (measured {_m(tanh_last.forward.measured)}). "
             "The sigmoid with $16/n$ breaks the zero-mean assumption ($E[\\sigma(z)] \\approx 1/2$): $q_l$ "
-            f"settles at $q^* = {_g(sigmoid_last['predicted_forward'])}$ (measured "
-            f"{_m(sigmoid_last['measured_forward'])}), not at 1, where the units saturate and the gradient "
-            f"reaching the first layer is only {_m(sigmoid.layers[0]['predicted_backward'])} of the top one.",
+            f"settles at $q^* = {_g(sigmoid_last.forward.predicted)}$ (measured "
+            f"{_m(sigmoid_last.forward.measured)}), not at 1, where the units saturate and the gradient "
+            f"reaching the first layer is only {_m(sigmoid.layers[0].backward.predicted)} of the top one.",
             "Chỗ lý thuyết giáo khoa không còn đúng. tanh với $1/n$ chỉ giữ phương sai ở bậc nhất: số hạng "
             "bậc ba làm $q_l$ giảm chậm, từ $q_1 = 1$ đến giá trị dự đoán "
-            f"$q_{{10}} = {_g(tanh_last['predicted_forward'])}$ (đo được {_m(tanh_last['measured_forward'])}). "
+            f"$q_{{10}} = {_g(tanh_last.forward.predicted)}$ (đo được {_m(tanh_last.forward.measured)}). "
             "Sigmoid với $16/n$ vi phạm giả thiết kỳ vọng bằng 0 ($E[\\sigma(z)] \\approx 1/2$): $q_l$ "
-            f"ổn định tại $q^* = {_g(sigmoid_last['predicted_forward'])}$ (đo được "
-            f"{_m(sigmoid_last['measured_forward'])}) chứ không phải 1; tại đó nơ-ron bão hòa và gradient đến "
-            f"lớp đầu chỉ còn {_m(sigmoid.layers[0]['predicted_backward'])} so với lớp trên cùng.")),
+            f"ổn định tại $q^* = {_g(sigmoid_last.forward.predicted)}$ (đo được "
+            f"{_m(sigmoid_last.forward.measured)}) chứ không phải 1; tại đó nơ-ron bão hòa và gradient đến "
+            f"lớp đầu chỉ còn {_m(sigmoid.layers[0].backward.predicted)} so với lớp trên cùng.")),
         Figure("histograms", Text("Activation histograms at several depths (after Glorot and Bengio, 2010).",
                                   "Histogram kích hoạt ở một số độ sâu (theo Glorot và Bengio, 2010)."),
                lambda lang: figures.histograms(lang, seed)),
@@ -240,11 +240,11 @@ def _summary(by_key: dict[str, Outcome]) -> list[Block]:
     settled = by_key["xavier-sigmoid/sigmoid"].layers[-1]
     consistent = derive.get("xavier-sigmoid").named("consistent-unit").rhs
     keeps = {
-        "tanh": Text(f"to first order: $q_{{{tanh['layer']}}} = {_g(tanh['predicted_forward'])}$",
-                     f"ở bậc nhất: $q_{{{tanh['layer']}}} = {_g(tanh['predicted_forward'])}$"),
-        "sigmoid": Text(f"no: $q_l \\to {_g(settled['predicted_forward'])}$ (assumes $E[a] = 0$; consistent: "
+        "tanh": Text(f"to first order: $q_{{{tanh.number}}} = {_g(tanh.forward.predicted)}$",
+                     f"ở bậc nhất: $q_{{{tanh.number}}} = {_g(tanh.forward.predicted)}$"),
+        "sigmoid": Text(f"no: $q_l \\to {_g(settled.forward.predicted)}$ (assumes $E[a] = 0$; consistent: "
                         f"${sp.latex(consistent)}$)",
-                        f"không: $q_l \\to {_g(settled['predicted_forward'])}$ (giả thiết $E[a] = 0$; nhất quán: "
+                        f"không: $q_l \\to {_g(settled.forward.predicted)}$ (giả thiết $E[a] = 0$; nhất quán: "
                         f"${sp.latex(consistent)}$)"),
         "ReLU": Text("yes, exactly", "có, chính xác"),
     }
@@ -300,10 +300,10 @@ def _summary(by_key: dict[str, Outcome]) -> list[Block]:
                       f"$r = \\sqrt{{6/512}} = {float(he_bound):.4f}$.")),
         Question(Text("What happens to a ReLU network initialised with $\\operatorname{Var}(w) = 1/n$?",
                       "Mạng ReLU khởi tạo với $\\operatorname{Var}(w) = 1/n$ thì sao?"),
-                 Text(f"The variance halves at each layer: after {halving['layer']} layers $q = "
-                      f"{_g(halving['predicted_forward'])}$ predicted, {_m(halving['measured_forward'])} measured.",
-                      f"Phương sai giảm một nửa sau mỗi lớp: sau {halving['layer']} lớp, $q = "
-                      f"{_g(halving['predicted_forward'])}$ theo dự đoán, {_m(halving['measured_forward'])} đo được.")),
+                 Text(f"The variance halves at each layer: after {halving.number} layers $q = "
+                      f"{_g(halving.forward.predicted)}$ predicted, {_m(halving.forward.measured)} measured.",
+                      f"Phương sai giảm một nửa sau mỗi lớp: sau {halving.number} lớp, $q = "
+                      f"{_g(halving.forward.predicted)}$ theo dự đoán, {_m(halving.forward.measured)} đo được.")),
         Question(Text("Why not initialise every weight to zero?", "Tại sao không khởi tạo mọi trọng số bằng 0?"),
                  Text("All units of a layer stay identical (symmetry), so the layer learns one feature.",
                       "Mọi nơ-ron trong một lớp luôn giống hệt nhau (tính đối xứng), nên cả lớp chỉ học "

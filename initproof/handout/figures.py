@@ -94,11 +94,12 @@ def layer_variances(outcomes: list, lang: str) -> Figure:
     """Per-layer forward and backward variances, predicted curves and measured intervals, log scale."""
     fig, (left, right) = _figure(1, 2, figsize=(7.2, 3.2))
     for outcome, colour in outcomes:
-        layers = np.array([row["layer"] for row in outcome.layers])
+        layers = np.array([layer.number for layer in outcome.layers])
         for ax, direction in ((left, "forward"), (right, "backward")):
-            predicted = [row[f"predicted_{direction}"] for row in outcome.layers]
-            measured = np.array([row[f"measured_{direction}"] for row in outcome.layers])
-            ci = np.array([row[f"ci_{direction}"] for row in outcome.layers])
+            measures = [getattr(layer, direction) for layer in outcome.layers]
+            predicted = [m.predicted for m in measures]
+            measured = np.array([m.measured for m in measures])
+            ci = np.array([m.ci for m in measures])
             ax.semilogy(layers, predicted, "-", color=colour, label=outcome.claim(lang).split(":")[0])
             error = np.abs(np.vstack([measured - ci[:, 0], ci[:, 1] - measured]))
             ax.errorbar(layers, measured, yerr=error, fmt="o", ms=3, color=colour, capsize=2)
