@@ -16,9 +16,10 @@ from sympy import stats as sstats
 
 from initproof import derive
 from initproof.derive.activations import NAMES, named
+from initproof.derive.library.variance import X, Y, b, w, x
 from initproof.derive.moments import Mean, Var
 from initproof.derive.steps import distribution_moment
-from initproof.derive.symbols import z
+from initproof.derive.symbols import n, z
 from initproof.derive.text import Text
 
 from .checks import DriftCheck, ExactCheck, NetworkCheck, SamplingCheck
@@ -95,7 +96,6 @@ def _moments(variable: sp.Expr) -> dict[sp.Expr, float]:
 
 def product_variance_value(x_mean: float, x_var: float, y_mean: float, y_var: float) -> float:
     """The ``product-variance`` result evaluated at the given moments."""
-    X, Y = sp.symbols("X Y")
     formula = result("product-variance", "variance")
     return float(formula.xreplace({Mean(X): x_mean, Var(X): x_var, Mean(Y): y_mean, Var(Y): y_var}))
 
@@ -117,8 +117,7 @@ def _product_checks() -> list:
 
 
 def _layer_checks() -> list:
-    n, var_w, var_b = 8, 0.125, 0.01
-    w, x, b = sp.symbols("w x b")
+    units, var_w, var_b = 8, 0.125, 0.01
     general = result("layer-variance", "general")
     expected = float(
         general.xreplace(
@@ -127,14 +126,15 @@ def _layer_checks() -> list:
                 Var(x): sp.Rational(1, 3),
                 Mean(x): 1,
                 Var(b): var_b,
-                sp.Symbol("n", positive=True, integer=True): n,
+                n: units,
             }
         )
     )
 
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
-        weights = np.sqrt(var_w) * rng.standard_normal((k, n))
-        return np.einsum("ij,ij->i", weights, rng.uniform(0, 2, (k, n))) + np.sqrt(var_b) * rng.standard_normal(k)
+        weights = np.sqrt(var_w) * rng.standard_normal((k, units))
+        inputs = rng.uniform(0, 2, (k, units))
+        return np.einsum("ij,ij->i", weights, inputs) + np.sqrt(var_b) * rng.standard_normal(k)
 
     return [
         SamplingCheck(

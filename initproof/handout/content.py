@@ -14,6 +14,7 @@ from initproof.derive.activations import NAMES, named
 from initproof.derive.audit import audit
 from initproof.derive.frameworks import torch_gain
 from initproof.derive.moments import Mean
+from initproof.derive.symbols import n
 from initproof.derive.text import Text
 from initproof.verify import memo
 from initproof.verify.checks import Outcome
@@ -28,7 +29,6 @@ from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question
 KUMAR_SIGMOID = 3.6
 """Kumar (2017), "On weight initialization in deep neural networks": sigma_w = 3.6/sqrt(n) for the sigmoid."""
 TITLE = Text("Weight initialisation, derived and verified", "Khởi tạo trọng số: chứng minh và kiểm chứng")
-n = sp.Symbol("n", positive=True, integer=True)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sympy as sp
 from matplotlib.figure import Figure
 
 from initproof import derive
+from initproof.derive import symbols
 from initproof.derive.activations import named
 from initproof.derive.text import Text
 from initproof.verify.network import gaussian_weights, layer_activations
@@ -78,8 +79,8 @@ def densities(lang: str) -> Figure:
     fig, ax = _figure(1, 1, figsize=(7.2, 2.6))
     for rule, colour in (("xavier-tanh", COLOURS["tanh"]), ("he-relu", COLOURS["relu"])):
         d = derive.get(rule)
-        std = float(d.named("normal-std").rhs.subs(sp.Symbol("n", positive=True, integer=True), n))
-        bound = float(d.named("uniform-bound").rhs.subs(sp.Symbol("n", positive=True, integer=True), n))
+        std = float(d.named("normal-std").rhs.subs(symbols.n, n))
+        bound = float(d.named("uniform-bound").rhs.subs(symbols.n, n))
         grid = np.linspace(-3.5 * std, 3.5 * std, 400)
         ax.plot(grid, np.exp(-grid**2 / (2 * std**2)) / (std * np.sqrt(2 * np.pi)), color=colour,
                 label=f"{rule}: N(0, {std:.3g}²)")
