@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import cache
 
 from . import cache as proofs
@@ -68,20 +68,28 @@ def get(identifier: str, **options: int) -> Derivation:
     return derivation
 
 
-def all_derivations() -> list[Derivation]:
-    """Every derivation, built and checked.
+def missing() -> list[str]:
+    """The derivations the cache does not hold: what :func:`all_derivations` has to prove."""
+    return [identifier for identifier in ids() if not proofs.present(identifier, {})]
+
+
+def all_derivations(progress: Callable[[int, int], None] | None = None) -> list[Derivation]:
+    """Every derivation, built and checked; ``progress(done, total)`` follows the proofs.
 
     With the cache on, derivations missing from it are proved in parallel, one process per
     core; each process writes what it proves to the cache and hands it back (checksummed), so a
     read-only cache costs no second proof. Workers ignore Ctrl-C and die with their parent.
     """
-    missing = [identifier for identifier in ids() if not proofs.present(identifier, {})]
-    workers = min(os.cpu_count() or 1, len(missing))
+    unproved = missing()
+    workers = min(os.cpu_count() or 1, len(unproved))
     if proofs.enabled() and workers > 1:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker) as pool:
-            for identifier, data in zip(missing, pool.map(_prove, missing), strict=True):
-                _PROVED[identifier] = proofs.deserialize(data)
+            futures = {pool.submit(_prove, identifier): identifier for identifier in unproved}
+            for done, future in enumerate(as_completed(futures), 1):
+                _PROVED[futures[future]] = proofs.deserialize(future.result())
+                if progress:
+                    progress(done, len(unproved))
     return [get(identifier) for identifier in ids()]
 
 

@@ -26,7 +26,7 @@ from initproof.derive.activations import NAMES
 from initproof.derive.audit import audit
 from initproof.derive.library.gains import NotFinite, for_activation
 from initproof.derive.parse import ParseError
-from initproof.derive.registry import options
+from initproof.derive.registry import missing, options
 from initproof.derive.text import LANGUAGES
 from initproof.verify.settings import Settings
 
@@ -155,8 +155,17 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _proved() -> list[derive.Derivation]:
+    """Every derivation; when several are not cached yet (a first run), says so and shows progress."""
+    unproved = missing()
+    if len(unproved) > 1:
+        print(f"initproof: proving {len(unproved)} derivations step by step (once: they are cached for "
+              "later runs)", file=sys.stderr)
+    return derive.all_derivations(Progress("derivations proved"))
+
+
 def _list(args: argparse.Namespace) -> str:
-    derivations = derive.all_derivations()
+    derivations = _proved()
     if args.json:
         return _json([_summary(d, args.lang) for d in derivations], ensure_ascii=False, indent=2)
     width = max(len(d.id) for d in derivations)
@@ -363,6 +372,7 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
         check_destination(path, fmt, args.force)
     except HandoutError as error:
         raise UsageError(str(error)) from None
+    _proved()
     try:
         written = build_handout(path, args.lang, fmt, args.seed, force=args.force)
     except HandoutError as error:

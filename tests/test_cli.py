@@ -196,3 +196,15 @@ def test_the_package_installs_nothing_at_the_top_level_but_initproof() -> None:
 
     assert str(initproof.derive.get("he-relu").result.rhs) == "2/n"
     assert initproof.verify.__name__ == "initproof.verify"
+
+
+def test_a_first_run_says_it_is_proving(capsys, monkeypatch) -> None:
+    from initproof import cli
+
+    monkeypatch.setattr(cli, "missing", lambda: ["he-relu", "xavier-tanh"])
+    assert main(["list"]) == 0
+    err = capsys.readouterr().err
+    assert err == "initproof: proving 2 derivations step by step (once: they are cached for later runs)\n"
+    monkeypatch.setattr(cli, "missing", lambda: [])
+    assert main(["list"]) == 0
+    assert capsys.readouterr().err == ""
