@@ -30,12 +30,14 @@ class DerivationBlock:
 @dataclass(frozen=True)
 class Table:
     """A table; cells are strings or bilingual :class:`Text`; ``math`` marks LaTeX-math columns;
-    ``widths`` gives each column's share of the line width (0 for a column as wide as its cells)."""
+    ``widths`` gives each column's share of the line width (0 for a column as wide as its cells);
+    ``landscape`` turns its pages sideways in print (a wide table of many rows)."""
 
     header: tuple[Text, ...]
     rows: tuple[tuple[str | Text, ...], ...]
     math: tuple[bool, ...] = ()
     widths: tuple[float, ...] = ()
+    landscape: bool = False
 
 
 def cell(value: str | Text, lang: str) -> str:

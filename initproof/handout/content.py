@@ -470,5 +470,5 @@ def _frameworks() -> list[Block]:
                Text("$n\\,\\mathrm{Var}(w)$", "$n\\,\\mathrm{Var}(w)$"), Text("/ exact", "/ chính xác"),
                Text("$q^*$", "$q^*$"), Text("slope", "độ dốc"), Text("$q_{50}$", "$q_{50}$"),
                Text("grad$_{50}$", "grad$_{50}$")),
-              rows, (False, False) + (True,) * 6),
+              rows, (False, False) + (True,) * 6, landscape=True),
     ]
