@@ -107,8 +107,7 @@ def layer_variances(outcomes: list, lang: str) -> Figure:
     left.set(xlabel=LABELS["layer"](lang), ylabel=LABELS["forward"](lang))
     right.set(xlabel=LABELS["layer"](lang), ylabel=LABELS["backward"](lang))
     left.legend(fontsize=6)
-    right.text(0.02, 0.02, f"— {LABELS['predicted'](lang)}   ● {LABELS['measured'](lang)}",
-               transform=right.transAxes, fontsize=7)
+    right.set_title(f"— {LABELS['predicted'](lang)}   ● {LABELS['measured'](lang)}", fontsize=7, loc="left")
     return fig
 
 
