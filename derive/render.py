@@ -159,6 +159,15 @@ def _relation_rows(relation: sp.Basic, lhs: sp.Expr | None, widest_left: float, 
     return rows
 
 
+def latex_conflict(conflict, lang: str) -> str:
+    """A conflict's sentence in LaTeX, its assumption ids in typewriter type (never broken at
+    their hyphens)."""
+    text = tex_escape(conflict.text(lang))
+    for identifier in conflict.ids:
+        text = text.replace(tex_escape(identifier), f"\\texttt{{{tex_escape(identifier)}}}")
+    return text
+
+
 def latex_assumption(assumption, lang: str, line: float = LINE) -> str:
     """An assumption as LaTeX text; formulas too wide to share a line with it are displayed."""
     formulas = assumption.formulas()
@@ -171,7 +180,7 @@ def latex_assumption(assumption, lang: str, line: float = LINE) -> str:
 def latex(derivation: Derivation, lang: str = "en") -> str:
     """A LaTeX fragment (needs amsmath, amssymb): title, assumptions, conflicts, steps and results."""
     assumptions = "\n".join(f"  \\item {latex_assumption(a, lang)}" for a in derivation.assumptions)
-    conflicts = "".join(f"\\textbf{{{HEADINGS['conflicts'](lang)}:}} {tex_escape(c.text(lang))}\n\n"
+    conflicts = "".join(f"\\textbf{{{HEADINGS['conflicts'](lang)}:}} {latex_conflict(c, lang)}\n\n"
                         for c in derivation.conflicts)
     return (f"% initproof: {derivation.id} (requires \\usepackage{{amsmath,amssymb}})\n"
             f"\\paragraph{{{tex_escape(derivation.title(lang))}}}\n"

@@ -7,7 +7,7 @@ from functools import singledispatch
 from importlib.metadata import version
 
 from initproof import derive
-from initproof.derive.render import HEADINGS, latex_align, latex_assumption, tex_escape
+from initproof.derive.render import HEADINGS, latex_align, latex_assumption, latex_conflict, tex_escape
 from initproof.derive.text import Text
 
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
@@ -73,7 +73,7 @@ def _(block: DerivationBlock, lang, files, figure_dir) -> str:
     d = derive.get(block.id)
     assumptions = "\n".join(f"  \\item {latex_assumption(a, lang, HANDOUT_LINE)}" for a in d.assumptions)
     heading = HEADINGS["assumptions"](lang)
-    conflicts = "".join(f"\\noindent\\textbf{{{HEADINGS['conflicts'](lang)}:}} {tex_escape(c.text(lang))}\n\n"
+    conflicts = "".join(f"\\noindent\\textbf{{{HEADINGS['conflicts'](lang)}:}} {latex_conflict(c, lang)}\n\n"
                         for c in d.conflicts)
     steps = latex_align(d, lang, justification="\\parbox{{0.3\\linewidth}}{{\\raggedright\\small {}}}")
     return (f"\\subsection*{{{tex_escape(d.title(lang))} \\texttt{{({tex_escape(d.id)})}}}}\n"
