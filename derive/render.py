@@ -180,8 +180,8 @@ def latex_assumption(assumption, lang: str, line: float = LINE) -> str:
 def latex(derivation: Derivation, lang: str = "en") -> str:
     """A LaTeX fragment (needs amsmath, amssymb): title, assumptions, conflicts, steps and results."""
     assumptions = "\n".join(f"  \\item {latex_assumption(a, lang)}" for a in derivation.assumptions)
-    conflicts = "".join(f"\\textbf{{{HEADINGS['conflicts'](lang)}:}} {latex_conflict(c, lang)}\n\n"
-                        for c in derivation.conflicts)
+    conflicts = "".join(f"{{\\raggedright\\textbf{{{HEADINGS['conflicts'](lang)}:}} "
+                        f"{latex_conflict(c, lang)}\\par}}\n\n" for c in derivation.conflicts)
     return (f"% initproof: {derivation.id} (requires \\usepackage{{amsmath,amssymb}})\n"
             f"\\paragraph{{{tex_escape(derivation.title(lang))}}}\n"
             f"{HEADINGS['assumptions'](lang)}:\n\\begin{{itemize}}\\raggedright\n{assumptions}\n\\end{{itemize}}\n"

@@ -73,8 +73,8 @@ def _(block: DerivationBlock, lang, files, figure_dir) -> str:
     d = derive.get(block.id)
     assumptions = "\n".join(f"  \\item {latex_assumption(a, lang, HANDOUT_LINE)}" for a in d.assumptions)
     heading = HEADINGS["assumptions"](lang)
-    conflicts = "".join(f"\\noindent\\textbf{{{HEADINGS['conflicts'](lang)}:}} {latex_conflict(c, lang)}\n\n"
-                        for c in d.conflicts)
+    conflicts = "".join(f"{{\\raggedright\\textbf{{{HEADINGS['conflicts'](lang)}:}} "
+                        f"{latex_conflict(c, lang)}\\par}}\n\n" for c in d.conflicts)
     steps = latex_align(d, lang, justification="\\parbox{{0.3\\linewidth}}{{\\raggedright\\small {}}}")
     return (f"\\subsection*{{{tex_escape(d.title(lang))} \\texttt{{({tex_escape(d.id)})}}}}\n"
             f"{heading}:\n\\begin{{itemize}}\\itemsep0pt\\raggedright\n{assumptions}\n\\end{{itemize}}\n{conflicts}"
