@@ -21,11 +21,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 from initproof import derive
-from initproof.derive import render
+from initproof.derive import render, symbols
 from initproof.derive.activations import NAMES
 from initproof.derive.audit import audit
 from initproof.derive.library.gains import NotFinite, for_activation
-from initproof.derive.parse import ParseError
+from initproof.derive.parse import ParseError, parse_expression
 from initproof.derive.registry import missing, options
 from initproof.derive.text import LANGUAGES
 from initproof.verify.settings import Settings
@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
                                  "the output is an object with 'frameworks' and 'torch'")
     _verify_parser(commands, as_json)
     commands.add_parser("audit-notes", help="check the course notes' numeric claims", parents=[lang, as_json])
+    _training_parsers(commands, lang, as_json)
     handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)", parents=[lang])
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
     handout.add_argument("--format", choices=FORMATS,
@@ -132,6 +133,37 @@ def _verify_parser(commands: argparse._SubParsersAction, as_json: argparse.Argum
     rule.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                       help="precision of the simulated networks (variances are summed in float64; a rule whose "
                            "variances leave 1e-30..1e30 runs in float64)")
+
+
+INITS = ("he", "xavier", "xavier-average", "sigmoid16", "exact", "torch-default", "zero", "constant", "small",
+         "large")
+"""Initialisations by name; any other --init is a weight variance over n and m, e.g. '2/n'."""
+
+
+def _training_parsers(commands: argparse._SubParsersAction, lang: argparse.ArgumentParser,
+                      as_json: argparse.ArgumentParser) -> None:
+    experiment = commands.add_parser(
+        "experiment", help="run the notes' claims about training, over several seeds, with verdicts",
+        description="Train networks on scikit-learn's 8x8 digits as the course notes describe and give each "
+                    "claim a verdict: confirmed (the stated rule holds in every seed), refuted (in none) or "
+                    "depends.", parents=[lang, as_json])
+    experiment.add_argument("names", nargs="*", metavar="NAME",
+                            help="raw-pixels, symmetry, exploding, learning-rate (default: all)")
+    experiment.add_argument("--seeds", type=_positive_int, default=5, help="independent seeds per experiment")
+    experiment.add_argument("--seed", type=_seed, default=0, help="seed the others are spawned from")
+    train = commands.add_parser("train", help="train a network of your own on the digits", parents=[as_json])
+    train.add_argument("--activation", default="relu", help="a catalogue name or an expression over z")
+    train.add_argument("--init", default="he",
+                       help=f"{', '.join(INITS)}, or a weight variance over n (fan-in) and m (fan-out)")
+    train.add_argument("--depth", type=_positive_int, default=3, help="weight layers (the last gives the logits)")
+    train.add_argument("--width", type=_positive_int, default=64, help="units per hidden layer")
+    train.add_argument("--data", choices=("digits", "raw-digits"), default="digits",
+                       help="standardised pixels, or raw 0-255 pixels")
+    train.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="sgd")
+    train.add_argument("--lr", type=float, default=0.1, help="learning rate")
+    train.add_argument("--epochs", type=_positive_int, default=10)
+    train.add_argument("--batch", type=_positive_int, default=32)
+    train.add_argument("--seed", type=_seed, default=0)
 
 
 def _positive_int(text: str) -> int:
@@ -395,8 +427,81 @@ def _audit(args: argparse.Namespace) -> tuple[str, int]:
     return "\n".join(lines), status
 
 
+def _experiment(args: argparse.Namespace) -> tuple[str, int]:
+    from initproof.verify import experiments, report
+
+    try:
+        findings = experiments.run(args.names, args.seeds, args.seed, Progress("experiments"))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    except ModuleNotFoundError as error:
+        raise UsageError(f"{error.name} is needed for the digits: pip install scikit-learn") from None
+    if args.json:
+        return _json([f.as_dict(args.lang) for f in findings], ensure_ascii=False, indent=2), 0
+    return report.experiments_table(findings, args.lang), 0
+
+
+def _train(args: argparse.Namespace) -> tuple[str, int]:
+    import numpy as np
+
+    from initproof.verify.data import load
+    from initproof.verify.numeric import activation_pair
+    from initproof.verify.training import Network, Optimiser, train
+
+    if not (0 < args.lr < math.inf) or args.depth > 50 or args.width > 4096:
+        raise UsageError("--lr must be a positive finite number; --depth at most 50; --width at most 4096")
+    _exact_gain(args.activation)
+    init = _init(args.init, args.activation)
+    phi, dphi = activation_pair(derive.activations.activation(args.activation))
+    rng = np.random.default_rng(args.seed)
+    try:
+        data = load(args.data)
+    except ModuleNotFoundError as error:
+        raise UsageError(f"{error.name} is needed for the digits: pip install scikit-learn") from None
+    network = Network.create([64, *([args.width] * (args.depth - 1)), 10], init, phi, dphi, rng)
+    history = train(network, Optimiser(args.optimizer, args.lr), data, args.epochs, args.batch, rng,
+                    Progress("epochs"))
+    if args.json:
+        return _json({"init": init.name, "variance": str(init.variance)} | history.as_dict(), indent=2), 0
+    lines = [f"epoch  train loss  test loss  test accuracy  |grad W_1| .. |grad W_{args.depth}|"]
+    for epoch, row in enumerate(zip(history.train_loss, history.test_loss, history.test_accuracy,
+                                    history.gradient_norms, strict=True), 1):
+        lines.append(f"{epoch:>5}  {row[0]:>10.4g}  {row[1]:>9.4g}  {row[2]:>13.3f}  "
+                     + " ".join(f"{g:.3g}" for g in row[3]))
+    if history.diverged:
+        lines.append(f"diverged at step {history.diverged}: the loss stopped being finite")
+    return "\n".join(lines), 0
+
+
+def _init(text: str, activation: str):
+    """An :class:`~initproof.verify.training.Init` by name, or from a variance expression."""
+    import sympy as sp
+
+    from initproof.verify.experiments import rule
+    from initproof.verify.training import Init
+
+    named = {"he": ("he-relu", "forward"), "xavier": ("xavier-tanh", "forward"),
+             "xavier-average": ("xavier-tanh", "fan-average"), "sigmoid16": ("xavier-sigmoid", "forward"),
+             "torch-default": ("linear-default-torch", "variance")}
+    if text in named:
+        return Init(text, rule(*named[text]), "uniform" if text == "torch-default" else "normal")
+    if text == "exact":
+        return Init(text, _exact_gain(activation).named("forward").rhs)
+    fixed = {"zero": (0, "constant"), "constant": (sp.Rational(1, 10000), "constant"),
+             "small": (sp.Rational(1, 10000), "normal"), "large": (sp.Integer(1), "normal")}
+    if text in fixed:
+        return Init(text, fixed[text][0], fixed[text][1])
+    try:
+        variance = parse_expression(text, {"n": symbols.n, "m": symbols.m})
+    except ParseError as error:
+        raise UsageError(f"--init {text!r}: {error}") from None
+    if not variance.free_symbols <= {symbols.n, symbols.m}:
+        raise UsageError(f"--init {text!r} may use only n and m")
+    return Init(text, variance)
+
+
 COMMANDS = {"list": _list, "derive": _derive, "gain": _gain, "frameworks": _frameworks, "verify": _verify,
-            "handout": _handout, "audit-notes": _audit}
+            "handout": _handout, "audit-notes": _audit, "experiment": _experiment, "train": _train}
 
 
 EXPRESSIONS = ("--activation", "--var-w", "--bias-var")

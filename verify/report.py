@@ -6,6 +6,10 @@ import shutil
 import textwrap
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from initproof.derive.text import Text
+
 from .checks import Outcome
 from .comparison import DEPTHS, Row
 from .rule import RuleReport, layer_verdict
@@ -162,3 +166,28 @@ def torch_table(comparisons: list[TorchComparison]) -> str:
         (c.activation, c.initializer, f"{c.predicted:.5g}", f"{c.measured:.5g}", f"{c.stderr:.2g}",
          "pass" if c.passed else "FAIL") for c in comparisons])
     return "\n".join(lines)
+
+
+EXPERIMENT_WORDS = {"notes": Text("notes", "bài giảng"), "rule": Text("rule", "quy tắc"),
+                    "mean": Text("mean", "trung bình"), "not finite": Text("not finite", "không hữu hạn"),
+                    "held": Text("held in {} of {} seeds", "đúng ở {} trên {} hạt giống"),
+                    "confirmed": Text("CONFIRMED", "XÁC NHẬN"), "refuted": Text("REFUTED", "BÁC BỎ"),
+                    "depends": Text("DEPENDS", "TÙY TRƯỜNG HỢP")}
+
+
+def experiments_table(findings: list, lang: str) -> str:
+    """Each experiment: the notes' words, the rule, the measurements (mean and range over seeds) and
+    the verdict."""
+    words = {key: text(lang) for key, text in EXPERIMENT_WORDS.items()}
+    width, lines = terminal_width(), []
+    for finding in findings:
+        lines.append(f"{finding.name} ({finding.where}): {words[finding.verdict]}")
+        for label, sentence in ((words["notes"], f"\"{finding.quote(lang)}\""), (words["rule"], finding.rule(lang))):
+            lines += textwrap.wrap(f"{label}: {sentence}", width, initial_indent="  ", subsequent_indent="    ")
+        for label, values in finding.measured.items():
+            finite = [v for v in values if np.isfinite(v)]
+            shown = f"{words['mean']} {np.mean(finite):.4g} ({min(finite):.4g} .. {max(finite):.4g})" if finite else ""
+            missing = len(values) - len(finite)
+            lines.append(f"    {label}: {shown}" + (f"; {missing} {words['not finite']}" if missing else ""))
+        lines += [f"    {words['held'].format(sum(finding.held), len(finding.held))}", ""]
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,155 @@
+"""The training engine: gradients by the chain rule against finite differences and torch, the
+optimisers against torch.optim, and the notes' experiments with their verdicts."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from initproof.cli import main
+from initproof.derive.activations import named
+from initproof.verify import experiments
+from initproof.verify.numeric import activation_pair
+from initproof.verify.training import Init, Network, Optimiser, train
+
+try:
+    import torch
+except ImportError:  # the torch comparisons skip, saying why
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None,
+                                 reason="torch not installed (pip install torch==2.13.0; CI installs it)")
+
+
+def _network(activation: str, seed: int = 1) -> Network:
+    phi, dphi = activation_pair(named(activation))
+    rng = np.random.default_rng(seed)
+    network = Network.create([5, 7, 6, 4], Init("xavier", 1 / sp.Symbol("n", positive=True, integer=True)),
+                             phi, dphi, rng)
+    network.biases = [rng.standard_normal(b.shape) * 0.1 for b in network.biases]
+    return network
+
+
+def _batch(seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((9, 5)), rng.integers(0, 4, 9)
+
+
+def _finite_differences(network: Network, x: np.ndarray, y: np.ndarray, step: float = 1e-6) -> list[np.ndarray]:
+    out = []
+    for w in network.weights:
+        grad = np.zeros_like(w)
+        for index in np.ndindex(w.shape):
+            saved = w[index]
+            w[index] = saved + step
+            up = network.loss_and_gradients(x, y)[0]
+            w[index] = saved - step
+            down = network.loss_and_gradients(x, y)[0]
+            w[index] = saved
+            grad[index] = (up - down) / (2 * step)
+        out.append(grad)
+    return out
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "gelu", "relu"])
+def test_backpropagation_matches_finite_differences(activation: str) -> None:
+    network, (x, y) = _network(activation), _batch()
+    _, grad_w, _ = network.loss_and_gradients(x, y)
+    for exact, numeric in zip(grad_w, _finite_differences(network, x, y), strict=True):
+        np.testing.assert_allclose(exact, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_a_wrong_derivative_is_caught_by_finite_differences() -> None:
+    network, (x, y) = _network("tanh"), _batch()
+    network.dphi = lambda z: 1 - np.tanh(z)  # should be 1 - tanh(z)^2
+    _, grad_w, _ = network.loss_and_gradients(x, y)
+    numeric = _finite_differences(network, x, y)
+    assert not np.allclose(grad_w[0], numeric[0], rtol=1e-3)
+
+
+@needs_torch
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_backpropagation_matches_torch_autograd(activation: str) -> None:
+    network, (x, y) = _network(activation), _batch()
+    loss, grad_w, grad_b = network.loss_and_gradients(x, y)
+    weights = [torch.tensor(w, requires_grad=True) for w in network.weights]
+    biases = [torch.tensor(b, requires_grad=True) for b in network.biases]
+    a = torch.tensor(x)
+    for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        a = a @ w.T + b
+        if k < len(weights) - 1:
+            a = getattr(torch, activation)(a)
+    reference = torch.nn.functional.cross_entropy(a, torch.tensor(y))
+    reference.backward()
+    assert loss == pytest.approx(reference.item(), rel=1e-12)
+    for ours, theirs in zip(grad_w + grad_b, [w.grad for w in weights] + [b.grad for b in biases], strict=True):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize(("kind", "make"), [
+    ("sgd", lambda p: torch.optim.SGD(p, lr=0.1)),
+    ("momentum", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+    ("adam", lambda p: torch.optim.Adam(p, lr=0.01)),
+    ("adamw", lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.01)),
+])
+def test_optimisers_take_torch_optims_steps(kind: str, make) -> None:
+    rng = np.random.default_rng(3)
+    ours = [rng.standard_normal((3, 4))]
+    theirs = [torch.tensor(ours[0].copy(), requires_grad=True)]
+    optimiser, reference = Optimiser(kind, 0.1 if kind in ("sgd", "momentum") else 0.01), make(theirs)
+    for _ in range(4):
+        gradient = rng.standard_normal((3, 4))
+        optimiser.step(ours, [gradient])
+        theirs[0].grad = torch.tensor(gradient)
+        reference.step()
+    np.testing.assert_allclose(ours[0], theirs[0].detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_a_diverging_run_stops_with_the_step_and_no_warning() -> None:
+    phi, dphi = activation_pair(named("relu"))
+    rng = np.random.default_rng(0)
+    network = Network.create([64, 64, 64, 64, 64, 10], Init("large", sp.Integer(1)), phi, dphi, rng)
+    x = rng.standard_normal((256, 64))
+    y = rng.integers(0, 10, 256)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = train(network, Optimiser("sgd", 1.0), (x, y, x, y), 5, 32, rng)
+    assert history.diverged is not None and history.diverged <= 40
+
+
+def test_the_notes_experiments_give_their_verdicts_deterministically(capsys) -> None:
+    assert main(["experiment", "--seeds", "2", "--json"]) == 0
+    first = capsys.readouterr().out
+    assert main(["experiment", "--seeds", "2", "--json"]) == 0
+    assert capsys.readouterr().out == first
+    verdicts = {f["name"]: f["verdict"] for f in json.loads(first)}
+    assert verdicts == {"raw-pixels": "confirmed", "symmetry": "confirmed", "exploding": "confirmed",
+                        "learning-rate": "refuted"}  # large rates are unstable, not overfitting
+
+
+def test_a_verdict_needs_every_seed() -> None:
+    finding = experiments.Finding("x", experiments.Text("-", "-"), "-", experiments.Text("-", "-"), {},
+                                  [True, False, True])
+    assert finding.verdict == "depends"
+
+
+@pytest.mark.parametrize("argv", [
+    ["experiment", "no-such"], ["experiment", "--seeds", "0"], ["train", "--init", "q/n"],
+    ["train", "--lr", "-1"], ["train", "--lr", "nan"], ["train", "--optimizer", "rmsprop"],
+    ["train", "--activation", "log(z)"], ["train", "--init", "__import__('os')"],
+])
+def test_bad_training_input_is_one_line_and_exit_2(capsys, argv: list[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("initproof: error: ")
+
+
+def test_train_learns_the_digits_with_he_and_relu(capsys) -> None:
+    assert main(["train", "--epochs", "5", "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert history["test_accuracy"][-1] > 0.9 and history["train_loss"][-1] < history["train_loss"][0] / 5
+    assert history["variance"] == "2/n" and history["diverged_at_step"] is None
