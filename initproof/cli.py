@@ -148,7 +148,8 @@ def _training_parsers(commands: argparse._SubParsersAction, lang: argparse.Argum
                     "claim a verdict: confirmed (the stated rule holds in every seed), refuted (in none) or "
                     "depends.", parents=[lang, as_json])
     experiment.add_argument("names", nargs="*", metavar="NAME",
-                            help="raw-pixels, symmetry, exploding, learning-rate (default: all)")
+                            help="raw-pixels, initialisation-sigmoid, initialisation-tanh, initialisation-relu, "
+                                 "depth, exploding, symmetry, learning-rate (default: all)")
     experiment.add_argument("--seeds", type=_positive_int, default=5, help="independent seeds per experiment")
     experiment.add_argument("--seed", type=_seed, default=0, help="seed the others are spawned from")
     train = commands.add_parser("train", help="train a network of your own on the digits", parents=[as_json])
