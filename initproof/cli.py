@@ -429,14 +429,17 @@ def _audit(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _experiment(args: argparse.Namespace) -> tuple[str, int]:
-    from initproof.verify import experiments, report
+    from initproof.verify import memo, report
 
     try:
-        findings = experiments.run(args.names, args.seeds, args.seed, Progress("experiments"))
+        findings, reused = memo.findings(args.names, args.seeds, args.seed, Progress("experiments"))
     except ValueError as error:
         raise UsageError(str(error)) from None
     except ModuleNotFoundError as error:
         raise UsageError(f"{error.name} is needed for the digits: pip install scikit-learn") from None
+    if reused:
+        print("initproof: findings of an earlier run with the same seeds and code (INITPROOF_CACHE=off runs "
+              "them again)", file=sys.stderr)
     if args.json:
         return _json([f.as_dict(args.lang) for f in findings], ensure_ascii=False, indent=2), 0
     return report.experiments_table(findings, args.lang), 0

@@ -142,6 +142,8 @@ def test_a_cache_that_cannot_be_written_proves_each_derivation_once(tmp_path, mo
 
 
 def test_verification_outcomes_are_reused_only_for_the_same_seed_and_untouched(tmp_path, monkeypatch) -> None:
+    from dataclasses import asdict
+
     from initproof.verify import memo, suite
     from initproof.verify.settings import Settings
 
@@ -161,7 +163,7 @@ def test_verification_outcomes_are_reused_only_for_the_same_seed_and_untouched(t
     _, reused = memo.outcomes(["uniform-moments"], settings, 8)
     assert not reused and runs == [7, 8]
 
-    entry = cache.directory() / memo._entry(("uniform-moments",), settings, 7)  # seed 7's, not seed 8's
+    entry = cache.directory() / memo._name("outcomes", [["uniform-moments"], asdict(settings), 7])  # seed 7's
     data = bytearray(entry.read_bytes())
     data[-20] ^= 1  # one flipped bit in a stored number
     entry.write_bytes(bytes(data))

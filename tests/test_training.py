@@ -121,7 +121,8 @@ def test_a_diverging_run_stops_with_the_step_and_no_warning() -> None:
     assert history.diverged is not None and history.diverged <= 40
 
 
-def test_the_notes_experiments_give_their_verdicts_deterministically(capsys) -> None:
+def test_the_notes_experiments_give_their_verdicts_deterministically(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("INITPROOF_CACHE", "off")  # both runs compute
     names = ["raw-pixels", "depth", "exploding", "symmetry", "learning-rate"]
     assert main(["experiment", *names, "--seeds", "2", "--json"]) == 0
     first = capsys.readouterr().out

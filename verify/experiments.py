@@ -58,6 +58,11 @@ class Finding:
     def verdict(self) -> str:
         return "confirmed" if all(self.held) else "refuted" if not any(self.held) else "depends"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        """What :func:`dataclasses.asdict` made of a finding, as a finding again."""
+        return cls(**data | {"quote": Text(**data["quote"]), "rule": Text(**data["rule"])})
+
     def as_dict(self, lang: str) -> dict:
         return {"name": self.name, "quote": self.quote.vi, "quote_en": self.quote.en, "where": self.where,
                 "rule": self.rule(lang), "measured": self.measured, "held": self.held, "verdict": self.verdict}
