@@ -16,9 +16,9 @@ from initproof.handout.tex import compile_document
 
 SEED = 5
 TITLES = {"en": ["1. Motivation: vanishing and exploding gradients", "4. Evidence: Monte Carlo checks",
-                 "5. Summary and review questions"],
+                 "5. Training experiments", "6. Summary and review questions"],
           "vi": ["1. Động lực: gradient biến mất và bùng nổ", "4. Bằng chứng: kiểm chứng Monte Carlo",
-                 "5. Tóm tắt và câu hỏi ôn tập", "Khai triển Maclaurin của tanh"]}
+                 "5. Thí nghiệm huấn luyện", "6. Tóm tắt và câu hỏi ôn tập", "Khai triển Maclaurin của tanh"]}
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
                                reason="pdflatex and pdftotext not installed (CI installs them)")
 
@@ -45,7 +45,7 @@ def test_html_is_self_contained_with_mathml_and_svg(handout, lang: str) -> None:
     page = html.document(handout, lang)
     parser = _Collector()
     parser.feed(page)
-    assert parser.tags.count("math") > 100 and parser.tags.count("svg") == 6
+    assert parser.tags.count("math") > 100 and parser.tags.count("svg") == 7
     assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
     for name, value in parser.attributes:
         if name in ("src", "href") and value:
@@ -85,8 +85,8 @@ def test_pdf_text_titles_formulas_and_figures(handout, lang: str) -> None:
     for title in TITLES[lang]:
         assert title in text
     assert "Var(w)" in text and "σ" in text
-    assert ("Hình 6" if lang == "vi" else "Figure 6") in text
-    assert len(re.findall(rb"/PTEX.FileName", pdf)) == len(files) == 6
+    assert ("Hình 7" if lang == "vi" else "Figure 7") in text
+    assert len(re.findall(rb"/PTEX.FileName", pdf)) == len(files) == 7
 
 
 def test_failing_pdf_build_leaves_existing_file(tmp_path, capsys, monkeypatch) -> None:
@@ -161,3 +161,10 @@ def test_an_edited_latex_source_is_kept_unless_forced(tmp_path, capsys) -> None:
 def test_html_prose_has_typographic_quotes_and_escapes_markup() -> None:
     expected = "\u2018detects\u2019 is PyTorch\u2019s \u201cgain\u201d &lt;b&gt;"
     assert html.prose("'detects' is PyTorch's \"gain\" <b>") == expected
+
+
+def test_the_experiments_section_quotes_the_notes_and_gives_verdicts(handout) -> None:
+    vi, en = html.document(handout, "vi"), html.document(handout, "en")
+    assert "Loss giữ nguyên ở 10, ko học đc" in vi and "Loss stays at 10, does not learn" in en
+    assert "bác bỏ" in vi and "xác nhận" in vi and "refuted" in en and "confirmed" in en
+    assert "initialisation-sigmoid" in en and "learning-rate" in en

@@ -31,6 +31,8 @@ LABELS = {
     "measured": Text("measured (interval)", "đo được (khoảng tin cậy)"),
     "activation": Text("activation $a$", "kích hoạt $a$"),
     "derivative": Text("derivative", "đạo hàm"),
+    "epoch": Text("epoch", "epoch"), "train loss": Text("training loss", "loss huấn luyện"),
+    "test accuracy": Text("test accuracy", "độ chính xác kiểm tra"),
 }
 matplotlib.rcParams.update({"figure.dpi": 100, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
                      "svg.hashsalt": "initproof", "axes.spines.top": False, "axes.spines.right": False})
@@ -146,3 +148,19 @@ def to_pdf(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="pdf", metadata={"CreationDate": None})
     return buffer.getvalue()
+
+
+def training_curves(curves: list[tuple[Text, str, list[list[float]], list[list[float]]]], lang: str) -> Figure:
+    """Training loss (log scale) and test accuracy per epoch: each curve the mean over seeds, its band
+    the range; ``curves`` holds (label, colour, per-seed losses, per-seed accuracies)."""
+    fig, (left, right) = _figure(1, 2, figsize=(7.2, 3.0))
+    for label, colour, losses, accuracies in curves:
+        for ax, values in ((left, losses), (right, accuracies)):
+            values = np.array(values)
+            epochs = np.arange(1, values.shape[1] + 1)
+            ax.plot(epochs, values.mean(axis=0), color=colour, label=label(lang))
+            ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2, linewidth=0)
+    left.set(xlabel=LABELS["epoch"](lang), ylabel=LABELS["train loss"](lang), yscale="log")
+    right.set(xlabel=LABELS["epoch"](lang), ylabel=LABELS["test accuracy"](lang), ylim=(0, 1))
+    right.legend(fontsize=7, loc="center right")
+    return fig

@@ -24,6 +24,9 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \hypersetup{pdftitle={%(title)s}, pdfauthor={initproof %(version)s}, pdfsubject={%(subject)s}, pdflang={%(lang)s}}
 \allowdisplaybreaks
 \setlength{\emergencystretch}{3em}
+\makeatletter
+\newcommand{\floatbarrier}{\par\ifx\@deferlist\@empty\else\clearpage\fi}
+\makeatother
 \pdfobjcompresslevel=0
 %(names)s
 \setlength{\parskip}{0.4em}\setlength{\parindent}{0pt}
@@ -60,7 +63,7 @@ def render(block, lang: str, files: dict[str, bytes], figure_dir: str) -> str:
 
 @render.register
 def _(block: Heading, lang, files, figure_dir) -> str:
-    return f"\\section*{{{tex_escape(block.text(lang))}}}"
+    return f"\\floatbarrier\n\\section*{{{tex_escape(block.text(lang))}}}"  # a section after its figures
 
 
 @render.register
