@@ -178,7 +178,9 @@ def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Find
     """000: random, Kaiming (He) and Xavier for ``activation``; does the derived rule do best?"""
     inits = {"N(0, 1)": Init("large", sp.Integer(1)), "xavier 1/n": Init("xavier", rule("xavier-tanh")),
              "he 2/n": Init("he", rule("he-relu")), "N(0, 0.01^2)": Init("small", sp.Rational(1, 10000)),
-             "torch default": Init("torch-default", rule("linear-default-torch", "variance"), "uniform")}
+             "torch default": Init("torch-default", rule("linear-default-torch", "variance"), "uniform"),
+             "zero": Init("zero", sp.Integer(0), "constant"),
+             "constant 0.01": Init("constant", sp.Rational(1, 10000), "constant")}
     if activation == "sigmoid":
         inits |= {"16/n": Init("sigmoid16", rule("xavier-sigmoid")),
                   "exact": Init("exact", rule("exact-gain-sigmoid"))}
