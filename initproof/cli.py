@@ -135,6 +135,9 @@ def _verify_parser(commands: argparse._SubParsersAction, as_json: argparse.Argum
                            "variances leave 1e-30..1e30 runs in float64)")
 
 
+MAX_SEEDS = 100
+"""Most seeds per training experiment."""
+
 INITS = ("he", "xavier", "xavier-average", "sigmoid16", "exact", "torch-default", "zero", "constant", "small",
          "large")
 """Initialisations by name; any other --init is a weight variance over n and m, e.g. '2/n'."""
@@ -431,6 +434,8 @@ def _audit(args: argparse.Namespace) -> tuple[str, int]:
 def _experiment(args: argparse.Namespace) -> tuple[str, int]:
     from initproof.verify import memo, report
 
+    if args.seeds > MAX_SEEDS:
+        raise UsageError(f"--seeds must be at most {MAX_SEEDS} (about 4 s per seed for all eight), not {args.seeds}")
     try:
         findings, reused = memo.findings(args.names, args.seeds, args.seed, Progress("experiments"))
     except ValueError as error:
@@ -452,8 +457,13 @@ def _train(args: argparse.Namespace) -> tuple[str, int]:
     from initproof.verify.numeric import activation_pair
     from initproof.verify.training import Network, Optimiser, train
 
-    if not (0 < args.lr < math.inf) or args.depth > 50 or args.width > 4096:
-        raise UsageError("--lr must be a positive finite number; --depth at most 50; --width at most 4096")
+    limits = {"--depth": (args.depth, 50), "--width": (args.width, 1024), "--epochs": (args.epochs, 1000),
+              "--batch": (args.batch, 1397)}
+    for option, (value, largest) in limits.items():
+        if value > largest:
+            raise UsageError(f"{option} must be at most {largest}, not {value}")
+    if not 0 < args.lr < math.inf:
+        raise UsageError(f"--lr must be a positive finite number, not {args.lr:g}")
     _exact_gain(args.activation)
     init = _init(args.init, args.activation)
     phi, dphi = activation_pair(derive.activations.activation(args.activation))
