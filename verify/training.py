@@ -81,8 +81,7 @@ class Network:
                                                                                list[np.ndarray]]:
         """Mean softmax cross-entropy over the batch, and its gradients by the chain rule."""
         logits, inputs, pre = self.forward(x)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_probabilities = _log_softmax(logits)
         rows = np.arange(len(labels))
         loss = -float(log_probabilities[rows, labels].mean())
         delta = np.exp(log_probabilities)
@@ -96,8 +95,16 @@ class Network:
                 delta = (delta @ self.weights[layer]) * self.dphi(pre[layer - 1])
         return loss, grad_w, grad_b
 
-    def accuracy(self, x: np.ndarray, labels: np.ndarray) -> float:
-        return float(np.mean(self.forward(x)[0].argmax(axis=1) == labels))
+    def loss_and_accuracy(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+        """Mean softmax cross-entropy and the share of correct predictions (no gradients)."""
+        logits = self.forward(x)[0]
+        loss = -float(_log_softmax(logits)[np.arange(len(labels)), labels].mean())
+        return loss, float(np.mean(logits.argmax(axis=1) == labels))
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 @dataclass
@@ -173,10 +180,10 @@ def train(network: Network, optimiser: Optimiser, data: tuple[np.ndarray, ...], 
                 losses.append(loss)
                 norms.append([float(np.linalg.norm(g)) for g in grad_w])
                 optimiser.step(network.weights + network.biases, grad_w + grad_b)
-            test_loss, _, _ = network.loss_and_gradients(x_test, y_test)
+            test_loss, test_accuracy = network.loss_and_accuracy(x_test, y_test)
             history.train_loss.append(float(np.mean(losses)))
             history.test_loss.append(test_loss)
-            history.test_accuracy.append(network.accuracy(x_test, y_test))
+            history.test_accuracy.append(test_accuracy)
             history.gradient_norms.append(np.mean(norms, axis=0).tolist())
             if progress:
                 progress(epoch + 1, epochs)
