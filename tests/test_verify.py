@@ -55,6 +55,14 @@ def test_outcomes_read_back_from_the_store_exactly(outcomes) -> None:
     assert all(isinstance(layer.forward.ci, tuple) for o in again for layer in o.layers)
 
 
+def test_edge_of_chaos_checks_read_the_regimes_the_derivation_publishes() -> None:
+    d = derive.get("tanh-edge-of-chaos")
+    checks = {c.name: c for c in suite.checks(["tanh-edge-of-chaos"])}
+    assert checks["torch"].gain == pytest.approx(25 / 9) and checks["torch"].bias_var == 0  # gain 5/3, no bias
+    assert checks["critical-bias"].gain == float(d.named("weight-critical-bias").rhs)
+    assert checks["critical-bias"].bias_var == pytest.approx(0.05)
+
+
 def test_every_outcome_has_a_unique_stable_key(outcomes) -> None:
     keys = [o.key for o in outcomes]
     assert len(set(keys)) == len(keys) == len(outcomes)

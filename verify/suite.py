@@ -437,9 +437,8 @@ def _edge_of_chaos_checks(width: int = NARROW, depth: int = 6) -> list:
     d = derive.get("tanh-edge-of-chaos")
     checks = []
     for label, kept in (("torch", ("forward",)), ("critical-bias", ("forward", "backward"))):
-        weight_times_moment, fixed = d.named(f"fixed-point-{label}").relation.args
-        bias = float(weight_times_moment.as_independent(Mean, as_Add=True)[0])
-        weight = float(d.named(f"chi-{label}").lhs.as_independent(Mean)[0])
+        fixed = d.named(f"fixed-point-{label}").rhs
+        weight, bias = (float(d.named(f"{kind}-{label}").rhs) for kind in ("weight", "bias"))
         chi = float(d.named(f"chi-{label}").rhs)
         checks.append(NetworkCheck(
             d.id,

@@ -78,7 +78,18 @@ def _quadrature_step(d: Builder, lhs: sp.Expr, rhs: sp.Expr, en: str, vi: str, g
 
 
 def _regime(d: Builder, weight: sp.Expr, bias: sp.Expr, label: str) -> None:
-    """Fixed point and slope of the tanh recursion at :math:`\\sigma_w^2` = ``weight``, bias ``bias``."""
+    """Fixed point and slope of the tanh recursion at :math:`\\sigma_w^2` = ``weight``, bias ``bias``;
+    the regime's own two variances are results too (``weight-LABEL``, ``bias-LABEL``), so that a check
+    of this regime reads them instead of taking a relation apart."""
+    variances = (sp.Symbol(rf"\sigma_{{w,\mathrm{{{label}}}}}^{{2}}", nonnegative=True),
+                 sp.Symbol(rf"\sigma_{{b,\mathrm{{{label}}}}}^{{2}}", nonnegative=True))
+    regime = Assumption(f"regime-{label}", Text(f"the regime {label}", f"chế độ {label}"),
+                        tuple(zip(variances, (weight, bias), strict=True)))
+    d.assumptions += (regime,)
+    for symbol, value, kind in zip(variances, (weight, bias), ("weight", "bias"), strict=True):
+        d.step(symbol, value, "regime", f"the {kind} variance of the regime {label}",
+               f"phương sai {'trọng số' if kind == 'weight' else 'bias'} của chế độ {label}", (regime,))
+        d.result(f"{kind}-{label}")
     fixed = _fixed_point(weight, bias)
     forward, backward = _tanh_moments(fixed)
     _quadrature_step(d, weight * forward + bias, fixed, f"fixed point for $\\sigma_w^2 = {sp.latex(weight)}$, "

@@ -14,7 +14,6 @@ from initproof import derive
 from initproof.derive.activations import NAMES, named
 from initproof.derive.audit import audit
 from initproof.derive.frameworks import torch_gain
-from initproof.derive.moments import Mean
 from initproof.derive.symbols import n
 from initproof.derive.text import Text
 from initproof.verify import experiments, memo
@@ -472,7 +471,7 @@ def _repelling(name: str, start: float = 1.01, depth: int = 40) -> tuple[float, 
 def _chaos() -> list[Block]:
     d = derive.get("tanh-edge-of-chaos")
     value = {r.name: float(r.rhs) for r in d.results if r.name != "critical-no-bias"}
-    critical = float(d.named("chi-critical-bias").lhs.as_independent(Mean)[0])
+    critical = value["weight-critical-bias"]
     linear = derive.get("linear-default-torch")
     return [Paragraph(Text(
         "The tanh gain. Without bias the origin is a fixed point with slope $\\chi_1 = \\sigma_w^2$, so the edge "
