@@ -472,7 +472,10 @@ def _train(args: argparse.Namespace) -> tuple[str, int]:
         data = load(args.data)
     except ModuleNotFoundError as error:
         raise UsageError(f"{error.name} is needed for the digits: pip install scikit-learn") from None
-    network = Network.create([64, *([args.width] * (args.depth - 1)), 10], init, phi, dphi, rng)
+    try:
+        network = Network.create([64, *([args.width] * (args.depth - 1)), 10], init, phi, dphi, rng)
+    except ValueError as error:
+        raise UsageError(f"--init {args.init!r}: {error}") from None
     history = train(network, Optimiser(args.optimizer, args.lr), data, args.epochs, args.batch, rng,
                     Progress("epochs"))
     if args.json:
@@ -518,7 +521,7 @@ COMMANDS = {"list": _list, "derive": _derive, "gain": _gain, "frameworks": _fram
             "handout": _handout, "audit-notes": _audit, "experiment": _experiment, "train": _train}
 
 
-EXPRESSIONS = ("--activation", "--var-w", "--bias-var")
+EXPRESSIONS = ("--activation", "--var-w", "--bias-var", "--init")
 """Options whose value is an expression, which may start with a minus sign (``--var-w -1/n``)."""
 
 

@@ -7,6 +7,7 @@ traceback. ``derandomize`` fixes the examples, so the test is deterministic.
 from __future__ import annotations
 
 import time
+import warnings
 
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
@@ -67,6 +68,22 @@ def test_a_command_gives_a_result_or_one_line_and_exit_2(capsys, text: str) -> N
         assert out == "" and err.count("\n") == 1 and err.startswith("initproof: error:"), err
     else:
         assert status in (0, 1) and "Traceback" not in err and out
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(INPUTS)
+def test_training_from_any_init_gives_a_result_or_one_line_and_exit_2(capsys, text: str) -> None:
+    start = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would reach the user's terminal: fail instead
+        status = main(["train", "--init", text, "--epochs", "1", "--depth", "2", "--width", "4"])
+    out, err = capsys.readouterr()
+    assert time.monotonic() - start < 20
+    if status == 2:
+        assert out == "" and err.count("\n") == 1 and err.startswith("initproof: error:"), err
+    else:
+        assert status == 0 and "Traceback" not in err and out
 
 
 def test_an_overflowing_weight_variance_is_refused(capsys) -> None:

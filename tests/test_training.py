@@ -152,7 +152,8 @@ def test_a_verdict_needs_every_seed() -> None:
     ["train", "--lr", "-1"], ["train", "--lr", "nan"], ["train", "--optimizer", "rmsprop"],
     ["train", "--activation", "log(z)"], ["train", "--init", "__import__('os')"],
     ["experiment", "--seeds", "1000000"], ["train", "--epochs", "1000000000"], ["train", "--width", "100000"],
-    ["train", "--batch", "5000"], ["train", "--depth", "51"],
+    ["train", "--batch", "5000"], ["train", "--depth", "51"], ["train", "--init", "-1/n"],
+    ["train", "--init", "sqrt(n-100)"], ["train", "--init", "1e300"], ["train", "--init", "z/n"],
 ])
 def test_bad_training_input_is_one_line_and_exit_2(capsys, argv: list[str]) -> None:
     assert main(argv) == 2

@@ -7,14 +7,17 @@ standard deviation; ``raw-digits`` rescales the pixels to 0-255, as unnormalised
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 DATASETS = ("digits", "raw-digits")
 TEST_SIZE = 400
 
 
+@cache
 def load(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(x_train, y_train, x_test, y_test)`` of the data set ``name``."""
+    """``(x_train, y_train, x_test, y_test)`` of the data set ``name`` (read once; not to be modified)."""
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
     from sklearn.datasets import load_digits

@@ -25,6 +25,8 @@ from initproof.derive.symbols import m, n
 from .network import Function
 
 OPTIMISERS = ("sgd", "momentum", "adam", "adamw")
+MAX_VARIANCE = 1e100
+"""The largest weight variance an initialisation may ask for."""
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,13 @@ class Init:
     kind: str = "normal"
 
     def draw(self, rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
-        """A ``(fan_out, fan_in)`` weight matrix."""
-        variance = float(self.variance.subs({n: fan_in, m: fan_out}))
+        """A ``(fan_out, fan_in)`` weight matrix; :class:`ValueError` when the variance is not a finite
+        number from 0 to :data:`MAX_VARIANCE` at this layer's fans."""
+        value = sp.N(self.variance.subs({n: fan_in, m: fan_out}), 20)
+        variance = float(value) if value.is_real and value.is_finite else float("nan")
+        if not 0 <= variance <= MAX_VARIANCE:
+            raise ValueError(f"the weight variance is {sp.N(value, 6)} at n = {fan_in}, m = {fan_out}: "
+                             f"it must be a real number from 0 to {MAX_VARIANCE:.0e}")
         if self.kind == "normal":
             return np.sqrt(variance) * rng.standard_normal((fan_out, fan_in))
         if self.kind == "uniform":
