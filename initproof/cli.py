@@ -140,7 +140,8 @@ MAX_SEEDS = 100
 
 INITS = ("he", "xavier", "xavier-average", "sigmoid16", "exact", "torch-default", "zero", "constant", "small",
          "large")
-"""Initialisations by name; any other --init is a weight variance over n and m, e.g. '2/n'."""
+"""The names --init takes (``exact`` and those of :data:`initproof.verify.experiments.INITS`, which the
+command line does not import until it trains); any other --init is a weight variance over n and m."""
 
 
 def _training_parsers(commands: argparse._SubParsersAction, lang: argparse.ArgumentParser,
@@ -394,7 +395,7 @@ class Progress:
 
 def _handout(args: argparse.Namespace) -> tuple[str, int]:
     from .handout.build import build as build_handout
-    from .handout.build import check_destination
+    from .handout.build import check_destination, require_engine
 
     fmt = args.format
     if fmt is None:
@@ -408,8 +409,9 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
         check_destination(path, fmt, args.force)
     except HandoutError as error:
         raise UsageError(str(error)) from None
-    _proved()
     try:
+        require_engine(fmt)  # before proving anything
+        _proved()
         written = build_handout(path, args.lang, fmt, args.seed, force=args.force)
     except HandoutError as error:
         print(f"initproof: error: {str(error).splitlines()[0]}", file=sys.stderr)
@@ -433,13 +435,15 @@ def _audit(args: argparse.Namespace) -> tuple[str, int]:
 
 def _experiment(args: argparse.Namespace) -> tuple[str, int]:
     from initproof.verify import memo, report
+    from initproof.verify.experiments import EXPERIMENTS
 
     if args.seeds > MAX_SEEDS:
         raise UsageError(f"--seeds must be at most {MAX_SEEDS} (about 4 s per seed for all eight), not {args.seeds}")
+    unknown = [name for name in args.names if name not in EXPERIMENTS]
+    if unknown:
+        raise UsageError(f"unknown experiment {unknown[0]!r}; choose from {', '.join(EXPERIMENTS)}")
     try:
         findings, reused = memo.findings(args.names, args.seeds, args.seed, Progress("experiments"))
-    except ValueError as error:
-        raise UsageError(str(error)) from None
     except ModuleNotFoundError as error:
         raise UsageError(f"{error.name} is needed for the digits: pip install scikit-learn") from None
     if reused:
@@ -454,8 +458,8 @@ def _train(args: argparse.Namespace) -> tuple[str, int]:
     import numpy as np
 
     from initproof.verify.data import load
-    from initproof.verify.numeric import activation_pair
-    from initproof.verify.training import Network, Optimiser, train
+    from initproof.verify.experiments import digits_network
+    from initproof.verify.training import Optimiser, train
 
     limits = {"--depth": (args.depth, 50), "--width": (args.width, 1024), "--epochs": (args.epochs, 1000),
               "--batch": (args.batch, 1397)}
@@ -464,16 +468,14 @@ def _train(args: argparse.Namespace) -> tuple[str, int]:
             raise UsageError(f"{option} must be at most {largest}, not {value}")
     if not 0 < args.lr < math.inf:
         raise UsageError(f"--lr must be a positive finite number, not {args.lr:g}")
-    _exact_gain(args.activation)
-    init = _init(args.init, args.activation)
-    phi, dphi = activation_pair(derive.activations.activation(args.activation))
+    init = _init(args.init, _exact_gain(args.activation))
     rng = np.random.default_rng(args.seed)
     try:
         data = load(args.data)
     except ModuleNotFoundError as error:
         raise UsageError(f"{error.name} is needed for the digits: pip install scikit-learn") from None
     try:
-        network = Network.create([64, *([args.width] * (args.depth - 1)), 10], init, phi, dphi, rng)
+        network = digits_network(derive.activations.activation(args.activation), init, args.depth, args.width, rng)
     except ValueError as error:
         raise UsageError(f"--init {args.init!r}: {error}") from None
     history = train(network, Optimiser(args.optimizer, args.lr), data, args.epochs, args.batch, rng,
@@ -490,24 +492,16 @@ def _train(args: argparse.Namespace) -> tuple[str, int]:
     return "\n".join(lines), 0
 
 
-def _init(text: str, activation: str):
-    """An :class:`~initproof.verify.training.Init` by name, or from a variance expression."""
-    import sympy as sp
-
-    from initproof.verify.experiments import rule
+def _init(text: str, gain: derive.Derivation):
+    """A named :class:`~initproof.verify.training.Init`, the activation's exact forward rule
+    (``exact``, from its ``gain`` derivation), or a variance expression over ``n`` and ``m``."""
+    from initproof.verify.experiments import INITS
     from initproof.verify.training import Init
 
-    named = {"he": ("he-relu", "forward"), "xavier": ("xavier-tanh", "forward"),
-             "xavier-average": ("xavier-tanh", "fan-average"), "sigmoid16": ("xavier-sigmoid", "forward"),
-             "torch-default": ("linear-default-torch", "variance")}
-    if text in named:
-        return Init(text, rule(*named[text]), "uniform" if text == "torch-default" else "normal")
+    if text in INITS:
+        return INITS[text]()
     if text == "exact":
-        return Init(text, _exact_gain(activation).named("forward").rhs)
-    fixed = {"zero": (0, "constant"), "constant": (sp.Rational(1, 10000), "constant"),
-             "small": (sp.Rational(1, 10000), "normal"), "large": (sp.Integer(1), "normal")}
-    if text in fixed:
-        return Init(text, fixed[text][0], fixed[text][1])
+        return Init(text, gain.named("forward").rhs)
     try:
         variance = parse_expression(text, {"n": symbols.n, "m": symbols.m})
     except ParseError as error:

@@ -166,3 +166,15 @@ def test_train_learns_the_digits_with_he_and_relu(capsys) -> None:
     history = json.loads(capsys.readouterr().out)
     assert history["test_accuracy"][-1] > 0.9 and history["train_loss"][-1] < history["train_loss"][0] / 5
     assert history["variance"] == "2/n" and history["diverged_at_step"] is None
+
+
+def test_every_initialisation_the_command_line_names_exists_and_draws() -> None:
+    from initproof import cli
+
+    assert set(cli.INITS) == set(experiments.INITS) | {"exact"}
+    rng = np.random.default_rng(0)
+    for name, make in experiments.INITS.items():
+        weights = make().draw(rng, 200, 100)
+        assert weights.shape == (100, 200), name
+    assert np.var(experiments.INITS["he"]().draw(rng, 400, 400)) == pytest.approx(2 / 400, rel=0.02)
+    assert np.var(experiments.INITS["torch-default"]().draw(rng, 400, 400)) == pytest.approx(1 / 1200, rel=0.02)

@@ -13,6 +13,8 @@ import numpy as np
 
 DATASETS = ("digits", "raw-digits")
 TEST_SIZE = 400
+FEATURES, CLASSES = 64, 10
+"""Pixels per image and digit classes."""
 
 
 @cache

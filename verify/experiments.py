@@ -20,7 +20,7 @@ from initproof import derive
 from initproof.derive.activations import named
 from initproof.derive.text import Text
 
-from .data import load
+from .data import CLASSES, FEATURES, load
 from .numeric import activation_pair
 from .training import History, Init, Network, Optimiser, train
 
@@ -33,13 +33,34 @@ def rule(identifier: str, name: str = "forward") -> sp.Expr:
     return derive.get(identifier).named(name).rhs
 
 
+INITS: dict[str, Callable[[], Init]] = {
+    "he": lambda: Init("he", rule("he-relu")),
+    "xavier": lambda: Init("xavier", rule("xavier-tanh")),
+    "xavier-average": lambda: Init("xavier-average", rule("xavier-tanh", "fan-average")),
+    "sigmoid16": lambda: Init("sigmoid16", rule("xavier-sigmoid")),
+    "torch-default": lambda: Init("torch-default", rule("linear-default-torch", "variance"), "uniform"),
+    "zero": lambda: Init("zero", sp.Integer(0), "constant"),
+    "constant": lambda: Init("constant", sp.Rational(1, 10000), "constant"),
+    "small": lambda: Init("small", sp.Rational(1, 10000)),
+    "large": lambda: Init("large", sp.Integer(1)),
+}
+"""Named initialisations: the derived rules (built when asked for: they prove their derivations),
+all weights 0 or 0.01, and Gaussian weights of standard deviation 0.01 or 1."""
+
+
+def digits_network(activation: sp.Expr, init: Init, depth: int, width: int, rng: np.random.Generator) -> Network:
+    """A network for the digits: its pixels in, ``depth - 1`` hidden layers of ``width`` units, the
+    classes out."""
+    phi, dphi = activation_pair(activation)
+    return Network.create([FEATURES, *([width] * (depth - 1)), CLASSES], init, phi, dphi, rng)
+
+
 def run_network(activation: str, init: Init, data: str, seed: np.random.SeedSequence, depth: int = 3,
                 width: int = 64, optimiser: str = "sgd", lr: float = 0.1, epochs: int = 8,
                 batch: int = 32) -> tuple[Network, History]:
     """Train one network of ``depth`` weight layers on ``data``; its weights and its history."""
-    phi, dphi = activation_pair(named(activation))
     rng = np.random.default_rng(seed)
-    network = Network.create([64, *([width] * (depth - 1)), 10], init, phi, dphi, rng)
+    network = digits_network(named(activation), init, depth, width, rng)
     return network, train(network, Optimiser(optimiser, lr), load(data), epochs, batch, rng)
 
 
@@ -70,7 +91,7 @@ class Finding:
 
 def raw_pixels(seeds: list[np.random.SeedSequence]) -> Finding:
     """002: with 0-255 pixels ReLU does not learn, the sigmoid does; normalising fixes ReLU."""
-    he, xavier = Init("he", rule("he-relu")), Init("xavier", rule("xavier-tanh"))
+    he, xavier = INITS["he"](), INITS["xavier"]()
     measured: dict[str, list[float]] = {"relu raw": [], "sigmoid raw": [], "relu normalised": []}
     held = []
     for seed in seeds:
@@ -99,8 +120,7 @@ def symmetry(seeds: list[np.random.SeedSequence]) -> Finding:
     measured: dict[str, list[float]] = {"constant": [], "random": []}
     held = []
     for seed in seeds:
-        for (label, init), stream in zip((("constant", Init("constant", sp.Rational(1, 10000), "constant")),
-                                          ("random", Init("xavier", rule("xavier-tanh")))),
+        for (label, init), stream in zip((("constant", INITS["constant"]()), ("random", INITS["xavier"]())),
                                          seed.spawn(2), strict=True):
             network, _ = run_network("tanh", init, "digits", stream, epochs=3)
             first = network.weights[0]
@@ -123,7 +143,7 @@ def symmetry(seeds: list[np.random.SeedSequence]) -> Finding:
 
 def exploding(seeds: list[np.random.SeedSequence]) -> Finding:
     """004 2.3: large weights and a large learning rate: training does not converge."""
-    large = Init("large", sp.Integer(1))
+    large = INITS["large"]()
     measured: dict[str, list[float]] = {"diverged at step": [], "final test accuracy": []}
     held = []
     for seed in seeds:
@@ -148,7 +168,7 @@ def exploding(seeds: list[np.random.SeedSequence]) -> Finding:
 
 def learning_rate(seeds: list[np.random.SeedSequence], rates: tuple[float, ...] = (0.01, 0.1, 1.0, 3.0)) -> Finding:
     """000: learning too fast -> overfitting."""
-    he = Init("he", rule("he-relu"))
+    he = INITS["he"]()
     measured: dict[str, list[float]] = {f"lr {rate:g}: {what}": [] for rate in rates
                                         for what in ("train loss", "test loss")}
     held = []
@@ -176,13 +196,11 @@ def learning_rate(seeds: list[np.random.SeedSequence], rates: tuple[float, ...] 
 
 def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Finding:
     """000: random, Kaiming (He) and Xavier for ``activation``; does the derived rule do best?"""
-    inits = {"N(0, 1)": Init("large", sp.Integer(1)), "xavier 1/n": Init("xavier", rule("xavier-tanh")),
-             "he 2/n": Init("he", rule("he-relu")), "N(0, 0.01^2)": Init("small", sp.Rational(1, 10000)),
-             "torch default": Init("torch-default", rule("linear-default-torch", "variance"), "uniform"),
-             "zero": Init("zero", sp.Integer(0), "constant"),
-             "constant 0.01": Init("constant", sp.Rational(1, 10000), "constant")}
+    inits = {label: INITS[name]() for label, name in (
+        ("N(0, 1)", "large"), ("xavier 1/n", "xavier"), ("he 2/n", "he"), ("N(0, 0.01^2)", "small"),
+        ("torch default", "torch-default"), ("zero", "zero"), ("constant 0.01", "constant"))}
     if activation == "sigmoid":
-        inits |= {"16/n": Init("sigmoid16", rule("xavier-sigmoid")),
+        inits |= {"16/n": INITS["sigmoid16"](),
                   "exact": Init("exact", rule("exact-gain-sigmoid"))}
     derived = {"sigmoid": "exact", "tanh": "xavier 1/n", "relu": "he 2/n"}[activation]
     measured: dict[str, list[float]] = {name: [] for name in inits}
@@ -213,7 +231,7 @@ def depth(seeds: list[np.random.SeedSequence]) -> Finding:
     a step barely changes the first layer's weights."""
     measured: dict[str, list[float]] = {}
     held = []
-    xavier = Init("xavier", rule("xavier-tanh"))
+    xavier = INITS["xavier"]()
     for seed in seeds:
         ratios, updates = [], []
         for layers, stream in zip((5, 8), seed.spawn(2), strict=True):
@@ -247,9 +265,8 @@ def depth(seeds: list[np.random.SeedSequence]) -> Finding:
 
 def _first_step_update(depth: int, init: Init, seed: np.random.SeedSequence) -> float:
     """``|W_1 after - W_1 before| / |W_1 before|`` for one SGD step (lr 0.1) on one batch of 32 digits."""
-    phi, dphi = activation_pair(named("sigmoid"))
     rng = np.random.default_rng(seed)
-    network = Network.create([64, *([64] * (depth - 1)), 10], init, phi, dphi, rng)
+    network = digits_network(named("sigmoid"), init, depth, 64, rng)
     x, labels, _, _ = load("digits")
     chosen = rng.choice(len(x), 32, replace=False)
     before = network.weights[0].copy()

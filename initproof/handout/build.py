@@ -46,6 +46,13 @@ def outputs(path: Path, fmt: str) -> dict[Path, str]:
     return {path: "file", path.with_suffix(".tex"): "file", path.parent / f"{path.stem}-figures": "folder"}
 
 
+def require_engine(fmt: str) -> None:
+    """Refuse a PDF build when pdflatex is missing (a failed build: nothing is written)."""
+    if fmt == "pdf" and not find_engine(("pdflatex",)):
+        raise HandoutError("pdflatex not found: install TeX Live (e.g. 'apt-get install "
+                           "texlive-latex-recommended texlive-lang-other lmodern') or use --format html")
+
+
 def check_destination(path: Path, fmt: str, force: bool = False) -> None:
     """Refuse, in one line and before any work, a destination the build could not or should not
     write: a missing or read-only folder, a folder where a file goes (or the reverse), or an
@@ -92,9 +99,7 @@ def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | Non
     editing; ``tex`` writes a folder with ``handout.tex`` and its figures.
     """
     timings = timings or Timings()
-    if fmt == "pdf" and not find_engine(("pdflatex",)):
-        raise HandoutError("pdflatex not found: install TeX Live (e.g. 'apt-get install "
-                           "texlive-latex-recommended texlive-lang-other lmodern') or use --format html")
+    require_engine(fmt)
     check_destination(path, fmt, force)
     handout = content.build(seed, timings=timings)
     if fmt == "html":

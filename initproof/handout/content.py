@@ -22,7 +22,6 @@ from initproof.verify.comparison import compare, exact_gains
 from initproof.verify.numeric import activation_pair
 from initproof.verify.recursion import fixed_point_slope, predict
 from initproof.verify.settings import Settings
-from initproof.verify.training import Init
 
 from . import figures
 from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question, Table
@@ -81,7 +80,7 @@ VERDICTS = {"confirmed": Text("confirmed", "xác nhận"), "refuted": Text("refu
 
 def _experiments(findings: list, seed: int) -> list[Block]:
     """The notes' claims about training, trained for real: a table of verdicts and the raw-pixel curves."""
-    he, xavier = Init("he", experiments.rule("he-relu")), Init("xavier", experiments.rule("xavier-tanh"))
+    he, xavier = experiments.INITS["he"](), experiments.INITS["xavier"]()
     curves = []
     for label, colour, activation, init, data in (
             (Text("ReLU, 0-255 pixels", "ReLU, điểm ảnh 0-255"), figures.COLOURS["relu"], "relu", he, "raw-digits"),
