@@ -128,7 +128,13 @@ def test_the_notes_experiments_give_their_verdicts_deterministically(capsys, mon
     first = capsys.readouterr().out
     assert main(["experiment", *names, "--seeds", "2", "--json"]) == 0
     assert capsys.readouterr().out == first
-    verdicts = {f["name"]: f["verdict"] for f in json.loads(first)}
+    findings = {f["name"]: f for f in json.loads(first)}
+    verdicts = {name: f["verdict"] for name, f in findings.items()}
+    measured = {name: f["measured"] for name, f in findings.items()}  # what each verdict rests on
+    assert max(measured["symmetry"]["constant"]) <= 1e-12 and min(measured["symmetry"]["random"]) > 0.1
+    assert max(measured["raw-pixels"]["relu raw"]) <= 0.2 and min(measured["raw-pixels"]["relu normalised"]) > 0.9
+    assert min(measured["learning-rate"]["lr 0.1: train loss"]) < 0.1  # the moderate rate does learn
+    assert all(loss is None or loss > 0.5 for loss in measured["learning-rate"]["lr 3: train loss"])
     assert verdicts == {"raw-pixels": "confirmed", "depth": "confirmed", "exploding": "confirmed",
                         "symmetry": "confirmed", "learning-rate": "refuted"}  # large rates: unstable, not overfit
 
