@@ -28,6 +28,7 @@ from initproof.derive.library.gains import NotFinite, for_activation
 from initproof.derive.parse import ParseError, parse_expression
 from initproof.derive.registry import missing, options
 from initproof.derive.text import LANGUAGES
+from initproof.verify.data import DATASETS
 from initproof.verify.settings import Settings
 
 from .handout.formats import FORMATS, HandoutError, default_format, default_path
@@ -138,32 +139,36 @@ def _verify_parser(commands: argparse._SubParsersAction, as_json: argparse.Argum
 MAX_SEEDS = 100
 """Most seeds per training experiment."""
 
-INITS = ("he", "xavier", "xavier-average", "sigmoid16", "exact", "torch-default", "zero", "constant", "small",
-         "large")
+INITS = ("he", "xavier", "xavier-average", "sigmoid16", "exact", "exact-sigmoid", "torch-default", "zero",
+         "constant", "small", "large")
 """The names --init takes (``exact`` and those of :data:`initproof.verify.experiments.INITS`, which the
 command line does not import until it trains); any other --init is a weight variance over n and m."""
+EXPERIMENTS = ("nonlinearity", "raw-pixels", "initialisation-sigmoid", "initialisation-tanh", "initialisation-relu",
+               "depth", "exploding", "symmetry", "learning-rate")
+"""The names of :data:`initproof.verify.experiments.EXPERIMENTS`, for the help."""
 
 
 def _training_parsers(commands: argparse._SubParsersAction, lang: argparse.ArgumentParser,
                       as_json: argparse.ArgumentParser) -> None:
     experiment = commands.add_parser(
         "experiment", help="run the notes' claims about training, over several seeds, with verdicts",
-        description="Train networks on scikit-learn's 8x8 digits as the course notes describe and give each "
-                    "claim a verdict: confirmed (the stated rule holds in every seed), refuted (in none) or "
-                    "depends.", parents=[lang, as_json])
-    experiment.add_argument("names", nargs="*", metavar="NAME",
-                            help="raw-pixels, initialisation-sigmoid, initialisation-tanh, initialisation-relu, "
-                                 "depth, exploding, symmetry, learning-rate (default: all)")
+        description="Train networks on scikit-learn's 8x8 digits (and on generated red and blue points) as "
+                    "the course notes describe and give each claim a verdict: confirmed (the stated rule holds "
+                    "in every seed), refuted (in none) or depends.", parents=[lang, as_json])
+    experiment.add_argument("names", nargs="*", metavar="NAME", help=f"{', '.join(EXPERIMENTS)} (default: all)")
     experiment.add_argument("--seeds", type=_positive_int, default=5, help="independent seeds per experiment")
     experiment.add_argument("--seed", type=_seed, default=0, help="seed the others are spawned from")
-    train = commands.add_parser("train", help="train a network of your own on the digits", parents=[as_json])
+    experiment.add_argument("--plot", type=Path, metavar="DIR",
+                            help="also write each experiment's figure to DIR/NAME.png (created if missing)")
+    train = commands.add_parser("train", help="train a network of your own on the digits or the red-blue points",
+                                parents=[as_json])
     train.add_argument("--activation", default="relu", help="a catalogue name or an expression over z")
     train.add_argument("--init", default="he",
                        help=f"{', '.join(INITS)}, or a weight variance over n (fan-in) and m (fan-out)")
     train.add_argument("--depth", type=_positive_int, default=3, help="weight layers (the last gives the logits)")
     train.add_argument("--width", type=_positive_int, default=64, help="units per hidden layer")
-    train.add_argument("--data", choices=("digits", "raw-digits"), default="digits",
-                       help="standardised pixels, or raw 0-255 pixels")
+    train.add_argument("--data", choices=DATASETS, default="digits",
+                       help="standardised digits, raw 0-255 digits, or a red disc inside a blue ring (2-D)")
     train.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="sgd")
     train.add_argument("--lr", type=float, default=0.1, help="learning rate")
     train.add_argument("--epochs", type=_positive_int, default=10)
@@ -442,6 +447,8 @@ def _experiment(args: argparse.Namespace) -> tuple[str, int]:
     unknown = [name for name in args.names if name not in EXPERIMENTS]
     if unknown:
         raise UsageError(f"unknown experiment {unknown[0]!r}; choose from {', '.join(EXPERIMENTS)}")
+    if args.plot and args.plot.exists() and not args.plot.is_dir():
+        raise UsageError(f"--plot {args.plot} is a file, not a folder")
     try:
         findings, reused = memo.findings(args.names, args.seeds, args.seed, Progress("experiments"))
     except ModuleNotFoundError as error:
@@ -449,33 +456,55 @@ def _experiment(args: argparse.Namespace) -> tuple[str, int]:
     if reused:
         print("initproof: findings of an earlier run with the same seeds and code (INITPROOF_CACHE=off runs "
               "them again)", file=sys.stderr)
+    if args.plot:
+        _plot(findings, args.plot, args.lang, args.seed)
     if args.json:
         return _json([f.as_dict(args.lang) for f in findings], ensure_ascii=False, indent=2), 0
     return report.experiments_table(findings, args.lang), 0
+
+
+def _plot(findings: list, folder: Path, lang: str, seed: int) -> None:
+    """Write each finding's figure to ``folder/NAME.png``; say on stderr which were written."""
+    from .handout.experiment_figures import for_finding
+    from .handout.figures import to_png
+    from .handout.files import write_file
+
+    for finding in findings:
+        figure = for_finding(finding, lang, seed)
+        if figure is None:
+            print(f"initproof: {finding.name} has no figure (one number per seed)", file=sys.stderr)
+            continue
+        path = folder / f"{finding.name}.png"
+        try:
+            write_file(path, to_png(figure))
+        except OSError as error:
+            raise UsageError(f"--plot: cannot write {path}: {error.strerror}") from None
+        print(f"initproof: wrote {path}", file=sys.stderr)
 
 
 def _train(args: argparse.Namespace) -> tuple[str, int]:
     import numpy as np
 
     from initproof.verify.data import load
-    from initproof.verify.experiments import digits_network
+    from initproof.verify.experiments import network_for
     from initproof.verify.training import Optimiser, train
 
-    limits = {"--depth": (args.depth, 50), "--width": (args.width, 1024), "--epochs": (args.epochs, 1000),
-              "--batch": (args.batch, 1397)}
-    for option, (value, largest) in limits.items():
-        if value > largest:
-            raise UsageError(f"{option} must be at most {largest}, not {value}")
     if not 0 < args.lr < math.inf:
         raise UsageError(f"--lr must be a positive finite number, not {args.lr:g}")
-    init = _init(args.init, _exact_gain(args.activation))
-    rng = np.random.default_rng(args.seed)
     try:
         data = load(args.data)
     except ModuleNotFoundError as error:
         raise UsageError(f"{error.name} is needed for the digits: pip install scikit-learn") from None
+    limits = {"--depth": (args.depth, 50), "--width": (args.width, 1024), "--epochs": (args.epochs, 1000),
+              "--batch": (args.batch, len(data[0]))}
+    for option, (value, largest) in limits.items():
+        if value > largest:
+            raise UsageError(f"{option} must be at most {largest}, not {value}")
+    init = _init(args.init, _exact_gain(args.activation))
+    rng = np.random.default_rng(args.seed)
     try:
-        network = digits_network(derive.activations.activation(args.activation), init, args.depth, args.width, rng)
+        network = network_for(args.data, derive.activations.activation(args.activation), init, args.depth,
+                              args.width, rng)
     except ValueError as error:
         raise UsageError(f"--init {args.init!r}: {error}") from None
     history = train(network, Optimiser(args.optimizer, args.lr), data, args.epochs, args.batch, rng,

@@ -45,7 +45,7 @@ def test_html_is_self_contained_with_mathml_and_svg(handout, lang: str) -> None:
     page = html.document(handout, lang)
     parser = _Collector()
     parser.feed(page)
-    assert parser.tags.count("math") > 100 and parser.tags.count("svg") == 7
+    assert parser.tags.count("math") > 100 and parser.tags.count("svg") == 10
     assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
     for name, value in parser.attributes:
         if name in ("src", "href") and value:
@@ -86,7 +86,7 @@ def test_pdf_text_titles_formulas_and_figures(handout, lang: str) -> None:
         assert title in text
     assert "Var(w)" in text and "σ" in text
     assert ("Hình 7" if lang == "vi" else "Figure 7") in text
-    assert len(re.findall(rb"/PTEX.FileName", pdf)) == len(files) == 7
+    assert len(re.findall(rb"/PTEX.FileName", pdf)) == len(files) == 10
 
 
 def test_failing_pdf_build_leaves_existing_file(tmp_path, capsys, monkeypatch) -> None:
@@ -101,16 +101,16 @@ def test_failing_pdf_build_leaves_existing_file(tmp_path, capsys, monkeypatch) -
 
 
 def test_interrupted_write_leaves_existing_file(tmp_path, monkeypatch) -> None:
-    from initproof.handout import build
+    from initproof.handout import files
     target = tmp_path / "h.html"
     target.write_text("earlier")
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build.os, "replace", broken)
+    monkeypatch.setattr(files.os, "replace", broken)
     with pytest.raises(OSError):
-        build._write(target, b"new")
+        files.write_file(target, b"new")
     assert target.read_text() == "earlier" and [p.name for p in tmp_path.iterdir()] == ["h.html"]
 
 
@@ -168,3 +168,5 @@ def test_the_experiments_section_quotes_the_notes_and_gives_verdicts(handout) ->
     assert "Loss giữ nguyên ở 10, ko học đc" in vi and "Loss stays at 10, does not learn" in en
     assert "bác bỏ" in vi and "xác nhận" in vi and "refuted" in en and "confirmed" in en
     assert "initialisation-sigmoid" in en and "learning-rate" in en
+    assert "không thể có một đường Linear nào" in vi and "no straight line can separate blue from red" in en
+    assert "one colour per initialisation" in en and "mỗi cách khởi tạo một màu" in vi

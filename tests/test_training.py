@@ -11,6 +11,7 @@ import pytest
 import sympy as sp
 
 from initproof.cli import main
+from initproof.derive import symbols
 from initproof.derive.activations import named
 from initproof.verify import experiments
 from initproof.verify.numeric import activation_pair
@@ -123,7 +124,7 @@ def test_a_diverging_run_stops_with_the_step_and_no_warning() -> None:
 
 def test_the_notes_experiments_give_their_verdicts_deterministically(capsys, monkeypatch) -> None:
     monkeypatch.setenv("INITPROOF_CACHE", "off")  # both runs compute
-    names = ["raw-pixels", "depth", "exploding", "symmetry", "learning-rate"]
+    names = ["nonlinearity", "raw-pixels", "depth", "exploding", "symmetry", "learning-rate"]
     assert main(["experiment", *names, "--seeds", "2", "--json"]) == 0
     first = capsys.readouterr().out
     assert main(["experiment", *names, "--seeds", "2", "--json"]) == 0
@@ -135,8 +136,14 @@ def test_the_notes_experiments_give_their_verdicts_deterministically(capsys, mon
     assert max(measured["raw-pixels"]["relu raw"]) <= 0.2 and min(measured["raw-pixels"]["relu normalised"]) > 0.9
     assert min(measured["learning-rate"]["lr 0.1: train loss"]) < 0.1  # the moderate rate does learn
     assert all(loss is None or loss > 0.5 for loss in measured["learning-rate"]["lr 3: train loss"])
-    assert verdicts == {"raw-pixels": "confirmed", "depth": "confirmed", "exploding": "confirmed",
+    assert max(measured["nonlinearity"]["linear"]) <= 0.6 and min(measured["nonlinearity"]["relu"]) >= 0.98
+    assert verdicts == {"nonlinearity": "confirmed", "raw-pixels": "confirmed", "depth": "confirmed",
+                        "exploding": "confirmed",
                         "symmetry": "confirmed", "learning-rate": "refuted"}  # large rates: unstable, not overfit
+    curves = findings["raw-pixels"]["curves"]["relu normalised"]
+    assert [len(run) for run in curves["train loss"]] == [8, 8]  # --json gives each seed's curve per epoch
+    profiles = findings["depth"]["curves"]["8 layers"]["gradient profile"]
+    assert np.shape(profiles) == (2, experiments.DEPTH_EPOCHS + 1, 8)
 
 
 @pytest.mark.slow
@@ -184,3 +191,86 @@ def test_every_initialisation_the_command_line_names_exists_and_draws() -> None:
         assert weights.shape == (100, 200), name
     assert np.var(experiments.INITS["he"]().draw(rng, 400, 400)) == pytest.approx(2 / 400, rel=0.02)
     assert np.var(experiments.INITS["torch-default"]().draw(rng, 400, 400)) == pytest.approx(1 / 1200, rel=0.02)
+
+
+def test_an_experiment_draws_the_same_seeds_whichever_others_run() -> None:
+    alone = experiments.run(["symmetry"], 1)[0]
+    together = experiments.run(["nonlinearity", "symmetry"], 1)[1]
+    assert alone.measured == together.measured
+
+
+def test_a_per_example_gradient_norm_is_the_product_of_two_vector_norms() -> None:
+    network, (x, y) = _network("tanh"), _batch()
+    per_example = [network.loss_and_gradients(x[k:k + 1], y[k:k + 1])[1] for k in range(len(y))]
+    expected = [np.sqrt(np.mean([np.sum(g[layer] ** 2) for g in per_example])) for layer in range(3)]
+    np.testing.assert_allclose(network.gradient_profile(x, y), expected, rtol=1e-12)
+
+
+def _profile(phi, dphi, sizes: list[int], variances: list[float], moment: float, wrong: str = "") -> np.ndarray:
+    """The gradient profile written out independently of :mod:`initproof.verify.recursion`, or with
+    one deliberate mistake: ``mean-squared`` takes E[phi']^2 for E[phi'^2], ``unit-q`` evaluates every
+    slope at q = 1, ``no-inputs`` forgets the layer inputs' norms."""
+    from scipy import integrate
+
+    def gauss(f, q: float) -> float:
+        return integrate.quad(lambda u: f(np.array(u)) * np.exp(-u * u / (2 * q)) / np.sqrt(2 * np.pi * q),
+                              -np.inf, np.inf, points=None)[0]
+
+    moments, slopes = [moment], []
+    for layer in range(len(variances) - 1):
+        q = sizes[layer] * variances[layer] * moments[-1]
+        moments.append(gauss(lambda u: phi(u) ** 2, q))
+        slope = gauss(dphi, q) ** 2 if wrong == "mean-squared" else gauss(lambda u: dphi(u) ** 2,
+                                                                              1.0 if wrong == "unit-q" else q)
+        slopes.append(sizes[layer + 1] * variances[layer + 1] * slope)
+    squared = np.array([np.prod(slopes[layer:]) for layer in range(len(variances))])
+    if wrong != "no-inputs":
+        squared *= np.array(sizes[:-1]) * np.array(moments)
+    return np.sqrt(squared / squared[-1])
+
+
+def test_the_exact_recursion_predicts_the_gradient_profile_and_wrong_formulas_miss_it() -> None:
+    from initproof.verify.data import load
+    from initproof.verify.recursion import gradient_profile
+
+    x, y, _, _ = load("digits")
+    init, sizes = Init("3/n", 3 / symbols.n), [64, 256, 256, 256, 256, 256, 10]
+    phi, dphi = activation_pair(named("tanh"))
+    measured = np.mean([(lambda p: np.array(p) / p[-1])(
+        experiments.network_for("digits", named("tanh"), init, 6, 256, np.random.default_rng(seed))
+        .gradient_profile(x, y)) for seed in range(4)], axis=0)
+    variances = [3 / fan_in for fan_in in sizes[:-1]]
+    moment = float(np.mean(x**2))
+    predicted = gradient_profile(phi, dphi, sizes, variances, moment)
+    np.testing.assert_allclose(predicted, _profile(phi, dphi, sizes, variances, moment), rtol=1e-6)
+    assert np.max(np.abs(measured / predicted - 1)) < 0.06  # width 256: finite-width bias below 4%
+    for wrong in ("mean-squared", "unit-q", "no-inputs"):
+        assert np.max(np.abs(measured / _profile(phi, dphi, sizes, variances, moment, wrong) - 1)) > 0.2, wrong
+
+
+def test_experiment_plots_are_written_and_a_file_is_no_folder(tmp_path, capsys) -> None:
+    folder = tmp_path / "plots"
+    assert main(["experiment", "depth", "symmetry", "--seeds", "1", "--plot", str(folder)]) == 0
+    assert (folder / "depth.png").read_bytes().startswith(b"\x89PNG")
+    assert not (folder / "symmetry.png").exists()
+    assert "symmetry has no figure" in capsys.readouterr().err
+    (tmp_path / "file").write_text("kept")
+    assert main(["experiment", "depth", "--seeds", "1", "--plot", str(tmp_path / "file")]) == 2
+    assert (tmp_path / "file").read_text() == "kept"
+
+
+def test_train_separates_red_from_blue_only_with_an_activation(capsys) -> None:
+    accuracies = {}
+    for activation in ("tanh", "linear"):
+        assert main(["train", "--data", "red-blue", "--activation", activation, "--init", "xavier", "--width", "16",
+                     "--epochs", "60", "--json"]) == 0
+        accuracies[activation] = json.loads(capsys.readouterr().out)["test_accuracy"][-1]
+    assert accuracies["tanh"] >= 0.98 and accuracies["linear"] <= 0.6
+    assert main(["train", "--data", "red-blue", "--batch", "401"]) == 2  # 400 points to train
+    assert "at most 400" in capsys.readouterr().err
+
+
+def test_the_command_line_names_every_experiment() -> None:
+    from initproof import cli
+
+    assert cli.EXPERIMENTS == tuple(experiments.EXPERIMENTS)

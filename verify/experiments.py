@@ -10,7 +10,7 @@ seed: ``confirmed`` when the rule holds in every seed, ``refuted`` when it fails
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -20,12 +20,13 @@ from initproof import derive
 from initproof.derive.activations import named
 from initproof.derive.text import Text
 
-from .data import CLASSES, FEATURES, load
+from .data import dimensions, load
 from .numeric import activation_pair
+from .recursion import gradient_profile
 from .training import History, Init, Network, Optimiser, train
 
 CHANCE = 0.1
-"""Test accuracy of guessing among 10 classes."""
+"""Test accuracy of guessing among the 10 digits."""
 
 
 def rule(identifier: str, name: str = "forward") -> sp.Expr:
@@ -43,16 +44,25 @@ INITS: dict[str, Callable[[], Init]] = {
     "constant": lambda: Init("constant", sp.Rational(1, 10000), "constant"),
     "small": lambda: Init("small", sp.Rational(1, 10000)),
     "large": lambda: Init("large", sp.Integer(1)),
+    "exact-sigmoid": lambda: Init("exact-sigmoid", rule("exact-gain-sigmoid")),
 }
 """Named initialisations: the derived rules (built when asked for: they prove their derivations),
 all weights 0 or 0.01, and Gaussian weights of standard deviation 0.01 or 1."""
 
+COMPARED = {"N(0, 1)": "large", "xavier 1/n": "xavier", "he 2/n": "he", "N(0, 0.01^2)": "small",
+            "torch default": "torch-default", "zero": "zero", "constant 0.01": "constant", "16/n": "sigmoid16",
+            "exact": "exact-sigmoid"}
+"""The initialisations the initialisation experiments compare, by label (the last two for the sigmoid
+only)."""
 
-def digits_network(activation: sp.Expr, init: Init, depth: int, width: int, rng: np.random.Generator) -> Network:
-    """A network for the digits: its pixels in, ``depth - 1`` hidden layers of ``width`` units, the
-    classes out."""
+
+def network_for(data: str, activation: sp.Expr, init: Init, depth: int, width: int,
+                rng: np.random.Generator) -> Network:
+    """A network for the data set ``data``: its features in, ``depth - 1`` hidden layers of ``width``
+    units, its classes out."""
     phi, dphi = activation_pair(activation)
-    return Network.create([FEATURES, *([width] * (depth - 1)), CLASSES], init, phi, dphi, rng)
+    features, classes = dimensions(data)
+    return Network.create([features, *([width] * (depth - 1)), classes], init, phi, dphi, rng)
 
 
 def run_network(activation: str, init: Init, data: str, seed: np.random.SeedSequence, depth: int = 3,
@@ -60,13 +70,18 @@ def run_network(activation: str, init: Init, data: str, seed: np.random.SeedSequ
                 batch: int = 32) -> tuple[Network, History]:
     """Train one network of ``depth`` weight layers on ``data``; its weights and its history."""
     rng = np.random.default_rng(seed)
-    network = digits_network(named(activation), init, depth, width, rng)
+    network = network_for(data, named(activation), init, depth, width, rng)
     return network, train(network, Optimiser(optimiser, lr), load(data), epochs, batch, rng)
+
+
+Curves = dict[str, dict[str, list[list]]]
+"""Per run, per quantity (``train loss``, ``test accuracy``, ``gradient profile``), one curve per seed."""
 
 
 @dataclass(frozen=True)
 class Finding:
-    """An experiment's outcome: per-seed measurements, whether the rule held in each, the verdict."""
+    """An experiment's outcome: per-seed measurements, whether the rule held in each, the verdict; the
+    runs' curves and what theory predicted for them."""
 
     name: str
     quote: Text
@@ -74,6 +89,9 @@ class Finding:
     rule: Text
     measured: dict[str, list[float]]
     held: list[bool]
+    curves: Curves = field(default_factory=dict)
+    predicted: dict[str, list[float]] = field(default_factory=dict)
+    """Per run, the step-0 gradient profile of the exact recursion (relative to the last layer)."""
 
     @property
     def verdict(self) -> str:
@@ -86,19 +104,30 @@ class Finding:
 
     def as_dict(self, lang: str) -> dict:
         return {"name": self.name, "quote": self.quote.vi, "quote_en": self.quote.en, "where": self.where,
-                "rule": self.rule(lang), "measured": self.measured, "held": self.held, "verdict": self.verdict}
+                "rule": self.rule(lang), "measured": self.measured, "held": self.held, "verdict": self.verdict,
+                "curves": self.curves, "predicted": self.predicted}
+
+
+def _record(curves: Curves, label: str, history: History) -> None:
+    """Add a run's training loss and test accuracy per epoch to ``curves[label]``."""
+    run = curves.setdefault(label, {"train loss": [], "test accuracy": []})
+    run["train loss"].append(history.train_loss)
+    run["test accuracy"].append(history.test_accuracy)
 
 
 def raw_pixels(seeds: list[np.random.SeedSequence]) -> Finding:
     """002: with 0-255 pixels ReLU does not learn, the sigmoid does; normalising fixes ReLU."""
     he, xavier = INITS["he"](), INITS["xavier"]()
     measured: dict[str, list[float]] = {"relu raw": [], "sigmoid raw": [], "relu normalised": []}
+    curves: Curves = {}
     held = []
     for seed in seeds:
         runs = (("relu raw", "relu", he, "raw-digits"), ("sigmoid raw", "sigmoid", xavier, "raw-digits"),
                 ("relu normalised", "relu", he, "digits"))
         for (label, activation, init, data), stream in zip(runs, seed.spawn(3), strict=True):
-            measured[label].append(_final_accuracy(run_network(activation, init, data, stream)[1]))
+            _, history = run_network(activation, init, data, stream)
+            measured[label].append(_final_accuracy(history))
+            _record(curves, label, history)
         relu, sigmoid, normalised = (measured[label][-1] for label in measured)
         held.append(relu <= 2 * CHANCE and sigmoid > relu + 0.1 and normalised >= 0.9)
     return Finding(
@@ -112,7 +141,45 @@ def raw_pixels(seeds: list[np.random.SeedSequence]) -> Finding:
              "the sigmoid beats it by 0.1, and ReLU on standardised pixels reaches 0.9 (SGD, lr 0.1, 8 epochs)",
              "đúng ở một hạt giống khi ReLU với điểm ảnh 0-255 không hơn hai lần đoán mò (độ chính xác <= 0,2), "
              "sigmoid hơn nó 0,1 và ReLU với điểm ảnh chuẩn hóa đạt 0,9 (SGD, lr 0,1, 8 epoch)"),
-        measured, held)
+        measured, held, curves)
+
+
+SEPARATORS = (("linear", "linear", "xavier"), ("tanh", "tanh", "xavier"), ("relu", "relu", "he"))
+"""The red-blue networks: label, activation, initialisation."""
+
+
+def separators(seed: np.random.SeedSequence) -> dict[str, tuple[Network, History]]:
+    """Networks of :data:`SEPARATORS` (3 weight layers of 16 units, SGD, lr 0.1, 60 epochs) trained on
+    the red-blue data, with their histories."""
+    return {label: run_network(activation, INITS[init](), "red-blue", stream, width=16, epochs=60)
+            for (label, activation, init), stream in zip(SEPARATORS, seed.spawn(len(SEPARATORS)), strict=True)}
+
+
+def nonlinearity(seeds: list[np.random.SeedSequence]) -> Finding:
+    """003: without a non-linearity a network is a linear classifier, and no line separates red from blue."""
+    measured: dict[str, list[float]] = {label: [] for label, _, _ in SEPARATORS}
+    curves: Curves = {}
+    held = []
+    for seed in seeds:
+        for label, (_, history) in separators(seed).items():
+            measured[label].append(_final_accuracy(history, chance=0.5))
+            _record(curves, label, history)
+        held.append(measured["linear"][-1] <= 0.7 and min(measured["tanh"][-1], measured["relu"][-1]) >= 0.95)
+    return Finding(
+        "nonlinearity",
+        Text("Without non-linearities the function is f = W_1 W_2 x = W_3 x: it becomes a linear classifier again. "
+             "In this example no straight line can separate blue from red.",
+             "Nếu không có các Non-Linear thì hàm sẽ như này: f = W_1 W_2 x = W_3 x -> nó sẽ trở lại thành Linear "
+             "Classifier. Trong ví dụ này không thể có một đường Linear nào phù hợp để có thể phân loại giữa xanh "
+             "và đỏ."),
+        "003 §1.1",
+        Text("confirmed in a seed when, on a red disc inside a blue ring (3 weight layers of 16 units, SGD, lr 0.1, "
+             "60 epochs), the network without activation reaches a test accuracy of at most 0.7 (chance: 0.5) and "
+             "the tanh and ReLU networks at least 0.95",
+             "đúng ở một hạt giống khi, với một đĩa đỏ trong một vành xanh (3 lớp trọng số 16 nơ-ron, SGD, lr 0,1, "
+             "60 epoch), mạng không có hàm kích hoạt đạt độ chính xác kiểm tra không quá 0,7 (đoán mò: 0,5), còn "
+             "mạng tanh và ReLU đạt ít nhất 0,95"),
+        measured, held, curves)
 
 
 def symmetry(seeds: list[np.random.SeedSequence]) -> Finding:
@@ -145,9 +212,11 @@ def exploding(seeds: list[np.random.SeedSequence]) -> Finding:
     """004 2.3: large weights and a large learning rate: training does not converge."""
     large = INITS["large"]()
     measured: dict[str, list[float]] = {"diverged at step": [], "final test accuracy": []}
+    curves: Curves = {}
     held = []
     for seed in seeds:
         _, history = run_network("relu", large, "digits", seed, depth=5, lr=1.0)
+        _record(curves, "N(0, 1), lr 1", history)
         step = history.diverged
         measured["diverged at step"].append(float(step) if step else float("nan"))
         measured["final test accuracy"].append(_final_accuracy(history))
@@ -163,7 +232,7 @@ def exploding(seeds: list[np.random.SeedSequence]) -> Finding:
              "is not finite) or ends at most twice chance",
              "đúng ở một hạt giống khi mạng ReLU 5 lớp với trọng số N(0, 1) và lr 1 phân kỳ (loss không hữu hạn) "
              "hoặc không hơn hai lần đoán mò"),
-        measured, held)
+        measured, held, curves)
 
 
 def learning_rate(seeds: list[np.random.SeedSequence], rates: tuple[float, ...] = (0.01, 0.1, 1.0, 3.0)) -> Finding:
@@ -171,11 +240,13 @@ def learning_rate(seeds: list[np.random.SeedSequence], rates: tuple[float, ...] 
     he = INITS["he"]()
     measured: dict[str, list[float]] = {f"lr {rate:g}: {what}": [] for rate in rates
                                         for what in ("train loss", "test loss")}
+    curves: Curves = {}
     held = []
     for seed in seeds:
         overfits = []
         for rate, stream in zip(rates, seed.spawn(len(rates)), strict=True):
             _, history = run_network("relu", he, "digits", stream, lr=rate)
+            _record(curves, f"lr {rate:g}", history)
             train_loss = history.train_loss[-1] if history.train_loss and not history.diverged else float("inf")
             test_loss = history.test_loss[-1] if history.test_loss and not history.diverged else float("inf")
             measured[f"lr {rate:g}: train loss"].append(train_loss)
@@ -191,24 +262,22 @@ def learning_rate(seeds: list[np.random.SeedSequence], rates: tuple[float, ...] 
              "the smallest does not; a rate that diverges or stays high is instability, not overfitting",
              "đúng ở một hạt giống khi lr lớn nhất overfit (loss huấn luyện < 0,1, loss kiểm tra hơn nó 0,3) còn lr "
              "nhỏ nhất thì không; lr làm phân kỳ hay loss cao là mất ổn định, không phải overfitting"),
-        measured, held)
+        measured, held, curves)
 
 
 def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Finding:
     """000: random, Kaiming (He) and Xavier for ``activation``; does the derived rule do best?"""
-    inits = {label: INITS[name]() for label, name in (
-        ("N(0, 1)", "large"), ("xavier 1/n", "xavier"), ("he 2/n", "he"), ("N(0, 0.01^2)", "small"),
-        ("torch default", "torch-default"), ("zero", "zero"), ("constant 0.01", "constant"))}
-    if activation == "sigmoid":
-        inits |= {"16/n": INITS["sigmoid16"](),
-                  "exact": Init("exact", rule("exact-gain-sigmoid"))}
+    inits = {label: INITS[name]() for label, name in COMPARED.items()
+             if activation == "sigmoid" or name not in ("sigmoid16", "exact-sigmoid")}
     derived = {"sigmoid": "exact", "tanh": "xavier 1/n", "relu": "he 2/n"}[activation]
     measured: dict[str, list[float]] = {name: [] for name in inits}
+    curves: Curves = {}
     held = []
     for seed in seeds:
         for (name, init), stream in zip(inits.items(), seed.spawn(len(inits)), strict=True):
             _, history = run_network(activation, init, "digits", stream, depth=5, epochs=5)
             measured[name].append(_final_accuracy(history))
+            _record(curves, name, history)
         held.append(measured[derived][-1] >= max(values[-1] for values in measured.values()) - 0.02)
     rule_en = {"sigmoid": "the exact forward rule 3.41/n", "tanh": "Xavier's 1/n", "relu": "He's 2/n"}[activation]
     rule_vi = {"sigmoid": "quy tắc xuôi chính xác 3,41/n", "tanh": "1/n của Xavier", "relu": "2/n của He"}[activation]
@@ -223,25 +292,35 @@ def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Find
              f"reaches a test accuracy within 0.02 of the best of: {', '.join(inits)}",
              f"đúng ở một hạt giống khi, với mạng {activation} 5 lớp sau 5 epoch (SGD, lr 0,1), {rule_vi} đạt độ "
              f"chính xác kiểm tra cách tốt nhất trong {', '.join(inits)} không quá 0,02"),
-        measured, held)
+        measured, held, curves)
+
+
+DEPTH_EPOCHS = 5
+"""Epochs the depth experiment trains, measuring the gradient profile after each."""
 
 
 def depth(seeds: list[np.random.SeedSequence]) -> Finding:
-    """002/004: with 5 and then 8 sigmoid layers the gradient reaching the first layer vanishes, and
-    a step barely changes the first layer's weights."""
-    measured: dict[str, list[float]] = {}
-    held = []
+    """002/004: with 5 and then 8 sigmoid layers the gradient reaching the first layer vanishes, as the
+    exact recursion predicts, and a step barely changes the first layer's weights."""
     xavier = INITS["xavier"]()
+    measured: dict[str, list[float]] = {}
+    curves: Curves = {}
+    predicted: dict[str, list[float]] = {}
+    held = []
     for seed in seeds:
         ratios, updates = [], []
         for layers, stream in zip((5, 8), seed.spawn(2), strict=True):
+            label = f"{layers} layers"
             first, second = stream.spawn(2)
-            _, history = run_network("sigmoid", xavier, "digits", first, depth=layers, epochs=1)
-            norms = history.gradient_norms[0]
-            ratios.append(norms[0] / norms[-1])
+            profiles = _trained_profiles("sigmoid", xavier, layers, first)
+            curves.setdefault(label, {"gradient profile": []})["gradient profile"].append(profiles)
+            predicted[label] = predicted_profile("sigmoid", xavier, layers)
+            ratios.append(profiles[0][0])
             updates.append(_first_step_update(layers, xavier, second))
-            measured.setdefault(f"{layers} layers: |grad W_1| / |grad W_L|", []).append(ratios[-1])
-            measured.setdefault(f"{layers} layers: |dW_1| / |W_1| after one step", []).append(updates[-1])
+            for what, value in ((f"|grad W_1| / |grad W_{layers}| at step 0", profiles[0][0]),
+                                (f"same after {DEPTH_EPOCHS} epochs", profiles[-1][0]),
+                                ("|dW_1| / |W_1| after one step", updates[-1])):
+                measured.setdefault(f"{label}: {what}", []).append(value)
         held.append(ratios[1] < ratios[0] < 1 and updates[1] < updates[0] and updates[1] < 1e-5)
     return Finding(
         "depth",
@@ -253,20 +332,49 @@ def depth(seeds: list[np.random.SeedSequence]) -> Finding:
              "minh họa rõ vấn đề Gradient Vanishing."),
         "004 Gradient Vanishing",
         Text("confirmed in a seed when, in sigmoid networks with Xavier's 1/n (SGD, lr 0.1, batch 32), the first "
-             "layer's mean weight-gradient norm over the last layer's, over the first epoch, is below 1 at 5 "
-             "layers and lower at 8, and one step changes W_1 by less at 8 layers than at 5, and by under 1e-5 "
-             "(relative) at 8",
+             "layer's weight-gradient norm (root mean square over the training examples) over the last layer's "
+             "is below 1 at step 0 with 5 layers and lower with 8, and one step changes W_1 by less at 8 layers "
+             "than at 5, and by under 1e-5 (relative) at 8",
              "đúng ở một hạt giống khi, với mạng sigmoid và 1/n của Xavier (SGD, lr 0,1, batch 32), tỉ số chuẩn "
-             "gradient trọng số trung bình của lớp đầu so với lớp cuối trong epoch đầu nhỏ hơn 1 ở 5 lớp và nhỏ "
-             "hơn nữa ở 8 lớp, và một bước làm W_1 thay đổi ít hơn ở 8 lớp so với 5 lớp, dưới 1e-5 (tương đối) ở "
-             "8 lớp"),
-        measured, held)
+             "gradient trọng số (căn trung bình bình phương trên các ví dụ huấn luyện) của lớp đầu so với lớp "
+             "cuối ở bước 0 nhỏ hơn 1 với 5 lớp và nhỏ hơn nữa với 8 lớp, và một bước làm W_1 thay đổi ít hơn ở "
+             "8 lớp so với 5 lớp, dưới 1e-5 (tương đối) ở 8 lớp"),
+        measured, held, curves, predicted)
+
+
+def _trained_profiles(activation: str, init: Init, layers: int, seed: np.random.SeedSequence) -> list[list[float]]:
+    """The gradient profile (:meth:`Network.gradient_profile` on the training set, over the last layer's)
+    at step 0 and after each of :data:`DEPTH_EPOCHS` epochs of SGD (lr 0.1, batch 32) on the digits."""
+    rng = np.random.default_rng(seed)
+    network = network_for("digits", named(activation), init, layers, 64, rng)
+    data = load("digits")
+    optimiser = Optimiser("sgd", 0.1)
+    profiles = [_relative(network.gradient_profile(data[0], data[1]))]
+    for _ in range(DEPTH_EPOCHS):
+        train(network, optimiser, data, 1, 32, rng)
+        profiles.append(_relative(network.gradient_profile(data[0], data[1])))
+    return profiles
+
+
+def _relative(profile: list[float]) -> list[float]:
+    return [value / profile[-1] for value in profile]
+
+
+def predicted_profile(activation: str, init: Init, layers: int, width: int = 64) -> list[float]:
+    """The step-0 gradient profile of a digits network by the exact recursion
+    (:func:`initproof.verify.recursion.gradient_profile`), relative to the last layer."""
+    x = load("digits")[0]
+    features, classes = dimensions("digits")
+    sizes = [features, *([width] * (layers - 1)), classes]
+    phi, dphi = activation_pair(named(activation))
+    variances = [init.value(fan_in, fan_out) for fan_in, fan_out in zip(sizes, sizes[1:], strict=False)]
+    return gradient_profile(phi, dphi, sizes, variances, float(np.mean(x**2))).tolist()
 
 
 def _first_step_update(depth: int, init: Init, seed: np.random.SeedSequence) -> float:
     """``|W_1 after - W_1 before| / |W_1 before|`` for one SGD step (lr 0.1) on one batch of 32 digits."""
     rng = np.random.default_rng(seed)
-    network = digits_network(named("sigmoid"), init, depth, 64, rng)
+    network = network_for("digits", named("sigmoid"), init, depth, 64, rng)
     x, labels, _, _ = load("digits")
     chosen = rng.choice(len(x), 32, replace=False)
     before = network.weights[0].copy()
@@ -275,27 +383,33 @@ def _first_step_update(depth: int, init: Init, seed: np.random.SeedSequence) -> 
     return float(np.linalg.norm(network.weights[0] - before) / np.linalg.norm(before))
 
 
-def _final_accuracy(history: History) -> float:
-    return history.test_accuracy[-1] if history.test_accuracy and not history.diverged else CHANCE
+def _final_accuracy(history: History, chance: float = CHANCE) -> float:
+    """The last test accuracy; ``chance`` for a network whose training diverged."""
+    return history.test_accuracy[-1] if history.test_accuracy and not history.diverged else chance
 
 
 EXPERIMENTS: dict[str, Callable[[list[np.random.SeedSequence]], Finding]] = {
-    "raw-pixels": raw_pixels,
+    "nonlinearity": nonlinearity, "raw-pixels": raw_pixels,
     **{f"initialisation-{name}": partial(initialisation, name) for name in ("sigmoid", "tanh", "relu")},
     "depth": depth, "exploding": exploding, "symmetry": symmetry, "learning-rate": learning_rate}
 
 
-def run(names: list[str], seeds: int, seed: int = 0,
+def seeds(name: str, count: int, seed: int = 0) -> list[np.random.SeedSequence]:
+    """The ``count`` independent seeds of experiment ``name``: spawned from ``seed`` and the experiment's
+    place in :data:`EXPERIMENTS`, so they do not depend on which other experiments run."""
+    return np.random.SeedSequence([seed, list(EXPERIMENTS).index(name)]).spawn(count)
+
+
+def run(names: list[str], count: int, seed: int = 0,
         progress: Callable[[int, int], None] | None = None) -> list[Finding]:
-    """The experiments ``names`` (all if empty), each over ``seeds`` independent seeds."""
+    """The experiments ``names`` (all if empty), each over ``count`` independent seeds."""
     unknown = [name for name in names if name not in EXPERIMENTS]
     if unknown:
         raise ValueError(f"unknown experiment {unknown[0]!r}; choose from {', '.join(EXPERIMENTS)}")
     chosen = names or list(EXPERIMENTS)
-    streams = np.random.SeedSequence(seed).spawn(len(chosen))
     findings = []
-    for k, (name, stream) in enumerate(zip(chosen, streams, strict=True)):
-        findings.append(EXPERIMENTS[name](stream.spawn(seeds)))
+    for k, name in enumerate(chosen):
+        findings.append(EXPERIMENTS[name](seeds(name, count, seed)))
         if progress:
             progress(k + 1, len(chosen))
     return findings

@@ -78,3 +78,31 @@ def fixed_point_slope(phi: Function, gain: float, q: float, bias_var: float = 0.
         return phi(u) ** 2
 
     return gain * (gaussian_expectation(f, q * (1 + step)) - gaussian_expectation(f, q * (1 - step))) / (2 * q * step)
+
+
+def gradient_profile(phi: Function, dphi: Function, sizes: list[int], variances: list[float],
+                     input_moment: float) -> np.ndarray:
+    r"""Predicted per-example weight-gradient norms of each layer over the last layer's, at step 0.
+
+    A network maps ``sizes[0]`` inputs of mean square ``input_moment`` (:math:`A_0`) through weights
+    of variance :math:`v_l` (``variances``), zero biases and :math:`\phi` to logits (no activation on
+    the last layer). With Gaussian pre-activations of variance
+    :math:`q_l = n_{l-1} v_l A_{l-1}` and :math:`A_l = E[\phi(z_l)^2]`, the gradient
+    :math:`\delta_l` of an example's loss with respect to :math:`z_l` has
+    :math:`E\|\delta_{l-1}\|^2 = n_{l-1} v_l\, E[\phi'(z_{l-1})^2]\, E\|\delta_l\|^2` (the weights of
+    layer ``l`` are independent of :math:`\delta_l` and have zero mean), and the weight gradient
+    :math:`\delta_l a_{l-1}^\top` has squared norm :math:`\|\delta_l\|^2 \|a_{l-1}\|^2`, of mean
+    :math:`E\|\delta_l\|^2\, n_{l-1} A_{l-1}`. The ratio to the last layer needs no
+    :math:`E\|\delta_L\|^2`: it is the square root of
+    :math:`\frac{n_0 A_0}{n_{L-1} A_{L-1}} \prod_{l=1}^{L-1} n_l v_{l+1} E[\phi'(z_l)^2]`, accumulated
+    from the last layer down.
+    """
+    depth = len(variances)
+    moments, slopes = [input_moment], []
+    for layer in range(depth - 1):
+        q = sizes[layer] * variances[layer] * moments[-1]
+        moments.append(gaussian_expectation(lambda u: phi(u) ** 2, q))
+        slopes.append(sizes[layer + 1] * variances[layer + 1] * gaussian_expectation(lambda u: dphi(u) ** 2, q))
+    backward = np.append(np.cumprod(slopes[::-1])[::-1], 1.0)
+    squared = backward * np.array(sizes[:depth]) * np.array(moments)
+    return np.sqrt(squared / squared[-1])

@@ -39,14 +39,19 @@ class Init:
     variance: sp.Expr
     kind: str = "normal"
 
-    def draw(self, rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
-        """A ``(fan_out, fan_in)`` weight matrix; :class:`ValueError` when the variance is not a finite
-        number from 0 to :data:`MAX_VARIANCE` at this layer's fans."""
+    def value(self, fan_in: int, fan_out: int) -> float:
+        """The variance at a layer's fans; :class:`ValueError` when it is not a finite number from 0 to
+        :data:`MAX_VARIANCE`."""
         value = sp.N(self.variance.subs({n: fan_in, m: fan_out}), 20)
         variance = float(value) if value.is_real and value.is_finite else float("nan")
         if not 0 <= variance <= MAX_VARIANCE:
             raise ValueError(f"the weight variance is {sp.N(value, 6)} at n = {fan_in}, m = {fan_out}: "
                              f"it must be a real number from 0 to {MAX_VARIANCE:.0e}")
+        return variance
+
+    def draw(self, rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+        """A ``(fan_out, fan_in)`` weight matrix (:meth:`value` says which variances are refused)."""
+        variance = self.value(fan_in, fan_out)
         if self.kind == "normal":
             return np.sqrt(variance) * rng.standard_normal((fan_out, fan_in))
         if self.kind == "uniform":
@@ -84,9 +89,9 @@ class Network:
             a = self.phi(z) if k < len(self.weights) - 1 else z
         return a, inputs, pre
 
-    def loss_and_gradients(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, list[np.ndarray],
-                                                                               list[np.ndarray]]:
-        """Mean softmax cross-entropy over the batch, and its gradients by the chain rule."""
+    def backward(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        r"""Mean softmax cross-entropy over the batch, each layer's :math:`\delta_l` (the loss's gradient
+        with respect to ``z_l``, one row per example) and each layer's input ``a_{l-1}``."""
         logits, inputs, pre = self.forward(x)
         log_probabilities = _log_softmax(logits)
         rows = np.arange(len(labels))
@@ -94,13 +99,25 @@ class Network:
         delta = np.exp(log_probabilities)
         delta[rows, labels] -= 1.0
         delta /= len(labels)
-        grad_w, grad_b = [None] * len(self.weights), [None] * len(self.weights)
-        for layer in reversed(range(len(self.weights))):
-            grad_w[layer] = delta.T @ inputs[layer]
-            grad_b[layer] = delta.sum(axis=0)
-            if layer:
-                delta = (delta @ self.weights[layer]) * self.dphi(pre[layer - 1])
-        return loss, grad_w, grad_b
+        deltas = [delta]
+        for layer in reversed(range(1, len(self.weights))):
+            delta = (delta @ self.weights[layer]) * self.dphi(pre[layer - 1])
+            deltas.append(delta)
+        return loss, deltas[::-1], inputs
+
+    def loss_and_gradients(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, list[np.ndarray],
+                                                                               list[np.ndarray]]:
+        """Mean softmax cross-entropy over the batch, and its gradients by the chain rule."""
+        loss, deltas, inputs = self.backward(x, labels)
+        return (loss, [delta.T @ a for delta, a in zip(deltas, inputs, strict=True)],
+                [delta.sum(axis=0) for delta in deltas])
+
+    def gradient_profile(self, x: np.ndarray, labels: np.ndarray) -> list[float]:
+        r"""Each layer's root-mean-square per-example weight-gradient norm: one example's gradient
+        :math:`\delta_l a_{l-1}^\top` has rank one, so its norm is :math:`\|\delta_l\|\,\|a_{l-1}\|`."""
+        _, deltas, inputs = self.backward(x, labels)
+        return [float(len(labels) * np.sqrt(np.mean(np.sum(delta**2, axis=1) * np.sum(a**2, axis=1))))
+                for delta, a in zip(deltas, inputs, strict=True)]
 
     def loss_and_accuracy(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """Mean softmax cross-entropy and the share of correct predictions (no gradients)."""

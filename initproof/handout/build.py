@@ -11,8 +11,6 @@ LaTeX source that was edited since initproof wrote it is kept unless ``force``.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import content, html, latex
+from .files import write_file, write_folder
 from .formats import HandoutError
 from .tex import TexError, compile_pdf, find_engine
 
@@ -104,65 +103,20 @@ def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | Non
     handout = content.build(seed, timings=timings)
     if fmt == "html":
         page = timings.measure("figures", lambda: html.document(handout, lang))
-        _write(path, page.encode("utf-8"))
+        write_file(path, page.encode("utf-8"))
         return [path]
     figures = f"{path.stem}-figures" if fmt == "pdf" else "figures"
     source, files = timings.measure("figures", lambda: latex.document(handout, lang, figures))
     source = _stamped(source)
     if fmt == "tex":
-        _write_folder(path, {"handout.tex": source.encode("utf-8"), **files})
+        write_folder(path, {"handout.tex": source.encode("utf-8"), **files})
         return [path]
     try:
         pdf = timings.measure("tex", lambda: compile_pdf(source, "pdflatex", runs=2, files=files))
     except TexError as error:
         raise HandoutError(f"LaTeX failed; nothing was written. {error}") from None
     tex_path, figure_path = path.with_suffix(".tex"), path.parent / figures
-    _write(tex_path, source.encode("utf-8"))
-    _write_folder(figure_path, {name.split("/", 1)[1]: data for name, data in files.items()})
-    _write(path, pdf)
+    write_file(tex_path, source.encode("utf-8"))
+    write_folder(figure_path, {name.split("/", 1)[1]: data for name, data in files.items()})
+    write_file(path, pdf)
     return [path, tex_path, figure_path]
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    """The process umask (read by setting and restoring it)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_folder(path: Path, files: dict[str, bytes]) -> None:
-    """Replace the folder ``path`` with one holding ``files``, swapping it in whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        staging.chmod(0o777 & ~_umask())
-        for name, data in files.items():
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            (staging / name).write_bytes(data)
-        if path.exists():
-            if not path.is_dir():
-                raise HandoutError(f"{path} is a file; it was left as it is")
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            path.rename(old)
-            staging.rename(path)
-            shutil.rmtree(old)
-        else:
-            staging.rename(path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

@@ -23,7 +23,7 @@ from initproof.verify.numeric import activation_pair
 from initproof.verify.recursion import fixed_point_slope, predict
 from initproof.verify.settings import Settings
 
-from . import figures
+from . import experiment_figures, figures
 from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question, Table
 
 KUMAR_SIGMOID = 3.6
@@ -79,39 +79,64 @@ VERDICTS = {"confirmed": Text("confirmed", "xác nhận"), "refuted": Text("refu
 
 
 def _experiments(findings: list, seed: int) -> list[Block]:
-    """The notes' claims about training, trained for real: a table of verdicts and the raw-pixel curves."""
-    he, xavier = experiments.INITS["he"](), experiments.INITS["xavier"]()
-    curves = []
-    for label, colour, activation, init, data in (
-            (Text("ReLU, 0-255 pixels", "ReLU, điểm ảnh 0-255"), figures.COLOURS["relu"], "relu", he, "raw-digits"),
-            (Text("sigmoid, 0-255 pixels", "sigmoid, điểm ảnh 0-255"), figures.COLOURS["sigmoid"], "sigmoid", xavier,
-             "raw-digits"),
-            (Text("ReLU, standardised", "ReLU, chuẩn hóa"), figures.COLOURS["tanh"], "relu", he, "digits")):
-        runs = [experiments.run_network(activation, init, data, stream)[1]
-                for stream in np.random.SeedSequence([seed, 13]).spawn(EXPERIMENT_SEEDS)]
-        curves.append((label, colour, [r.train_loss for r in runs], [r.test_accuracy for r in runs]))
+    """The notes' claims about training, trained for real: a table of verdicts, then the figures."""
+    by_name = {f.name: f for f in findings}
     rows = tuple((Text(f"{f.name} ({f.where})", f"{f.name} ({f.where})"), f.quote, f.rule,
                   _measured(f), VERDICTS[f.verdict]) for f in findings)
+    depth = by_name["depth"]
+    ratios = {label: (depth.predicted[label][0],
+                      *np.mean([(run[0][0], run[-1][0]) for run in curves["gradient profile"]], axis=0))
+              for label, curves in depth.curves.items()}
+    (five, (p5, m5, t5)), (eight, (p8, m8, t8)) = ratios.items()
+    epochs = experiments.DEPTH_EPOCHS
+    initialisations = [by_name[f"initialisation-{name}"] for name in ("sigmoid", "tanh", "relu")]
+    zero, equal = (max(max(f.measured[label]) for f in initialisations) for label in ("zero", "constant 0.01"))
     return [
         Heading(Text("5. Training experiments", "5. Thí nghiệm huấn luyện")),
         Paragraph(Text(
             f"The notes' claims about training, run for real (initproof experiment): fully connected networks "
             f"trained on scikit-learn's 8x8 digits (the notes do not name their data; 1,397 images to train, "
-            f"400 to test), each claim over {EXPERIMENT_SEEDS} independent seeds with the rule that decides "
-            "it stated in advance: confirmed when it holds in every seed, refuted when in none. Gradients "
-            "come from the chain rule and are tested against finite differences and torch.",
+            f"400 to test) and on a generated red disc inside a blue ring, each claim over {EXPERIMENT_SEEDS} "
+            "independent seeds with the rule that decides it stated in advance: confirmed when it holds in "
+            "every seed, refuted when in none. Gradients come from the chain rule and are tested against "
+            "finite differences and torch.",
             f"Các khẳng định của bài giảng về huấn luyện, chạy thật (initproof experiment): mạng kết nối đầy đủ "
             f"huấn luyện trên bộ chữ số 8x8 của scikit-learn (bài giảng không nêu tên dữ liệu; 1.397 ảnh để "
-            f"huấn luyện, 400 để kiểm tra), mỗi khẳng định với {EXPERIMENT_SEEDS} hạt giống độc lập và quy tắc "
-            "quyết định được nêu trước: xác nhận khi đúng ở mọi hạt giống, bác bỏ khi sai ở tất cả. Gradient "
-            "tính theo quy tắc dây chuyền và được kiểm tra với sai phân hữu hạn và torch.")),
+            f"huấn luyện, 400 để kiểm tra) và trên một đĩa đỏ nằm trong một vành xanh được sinh ra, mỗi khẳng "
+            f"định với {EXPERIMENT_SEEDS} hạt giống độc lập và quy tắc quyết định được nêu trước: xác nhận khi "
+            "đúng ở mọi hạt giống, bác bỏ khi sai ở tất cả. Gradient tính theo quy tắc dây chuyền và được kiểm "
+            "tra với sai phân hữu hạn và torch.")),
         Table((Text("experiment", "thí nghiệm"), Text("the notes", "bài giảng"), Text("rule", "quy tắc"),
                Text("measured (mean over seeds)", "đo được (trung bình các hạt giống)"),
                Text("verdict", "kết luận")), rows, widths=(0.14, 0.26, 0.28, 0.22, 0.1)),
+        Figure("nonlinearity", Text(
+            "Red and blue test points over the class each network predicts (first seed; title: test accuracy). "
+            "Without an activation the network is one linear map and its boundary a straight line.",
+            "Các điểm kiểm tra đỏ và xanh trên nền lớp mà mỗi mạng dự đoán (hạt giống đầu; tiêu đề: độ chính xác "
+            "kiểm tra). Không có hàm kích hoạt, mạng chỉ là một ánh xạ tuyến tính và biên của nó là một đường "
+            "thẳng."), lambda lang: experiment_figures.decision_regions(seed, lang)),
         Figure("training", Text(
             "Raw pixels: training loss and test accuracy per epoch (mean over seeds, band: their range).",
             "Điểm ảnh thô: loss huấn luyện và độ chính xác kiểm tra theo epoch (trung bình các hạt giống, "
-            "dải: khoảng của chúng)."), lambda lang: figures.training_curves(curves, lang)),
+            "dải: khoảng của chúng)."), lambda lang: experiment_figures.for_finding(by_name["raw-pixels"], lang)),
+        Figure("initialisations", Text(
+            "Initialisation x activation: 5-layer networks, one colour per initialisation (mean over seeds, band: "
+            f"their range). Zero weights end at a test accuracy of at most ${_g(zero, True)}$ and equal weights (0.01) "
+            f"at most ${_g(equal, True)}$ (chance: 0.1): every unit of a layer stays the same unit.",
+            "Khởi tạo x hàm kích hoạt: mạng 5 lớp, mỗi cách khởi tạo một màu (trung bình các hạt giống, dải: "
+            f"khoảng của chúng). Trọng số bằng 0 đạt độ chính xác kiểm tra nhiều nhất ${_g(zero, True)}$, trọng số "
+            f"bằng nhau (0,01) nhiều nhất ${_g(equal, True)}$ (đoán mò: 0,1): mọi nơ-ron của một lớp vẫn là cùng một "
+            "nơ-ron."), lambda lang: experiment_figures.initialisations(initialisations, lang)),
+        Figure("depth", Text(
+            f"Sigmoid networks with Xavier's 1/n: each layer's weight-gradient norm over the last layer's. The exact "
+            f"recursion predicts {_m(p5)} for the first layer of {five} and {_m(p8)} of {eight}, before any "
+            f"training; measured at step 0: ${_g(m5, True)}$ and ${_g(m8, True)}$, after {epochs} epochs: "
+            f"${_g(t5, True)}$ and ${_g(t8, True)}$.",
+            f"Mạng sigmoid với 1/n của Xavier: chuẩn gradient trọng số của mỗi lớp so với lớp cuối. Truy hồi chính "
+            f"xác dự đoán {_m(p5)} cho lớp đầu của mạng {five.replace('layers', 'lớp')} và {_m(p8)} của mạng "
+            f"{eight.replace('layers', 'lớp')}, trước khi huấn luyện; đo được ở bước 0: ${_g(m5, True)}$ và "
+            f"${_g(m8, True)}$, sau {epochs} epoch: ${_g(t5, True)}$ và ${_g(t8, True)}$."),
+            lambda lang: experiment_figures.gradient_profiles(depth, lang)),
     ]
 
 

@@ -33,6 +33,8 @@ LABELS = {
     "derivative": Text("derivative", "đạo hàm"),
     "epoch": Text("epoch", "epoch"), "train loss": Text("training loss", "loss huấn luyện"),
     "test accuracy": Text("test accuracy", "độ chính xác kiểm tra"),
+    "diverged": Text("diverged", "phân kỳ"),
+    "gradient ratio": Text("$|\\nabla W_l| \\,/\\, |\\nabla W_L|$", "$|\\nabla W_l| \\,/\\, |\\nabla W_L|$"),
 }
 matplotlib.rcParams.update({"figure.dpi": 100, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
                      "svg.hashsalt": "initproof", "axes.spines.top": False, "axes.spines.right": False})
@@ -41,7 +43,7 @@ matplotlib.rcParams.update({"figure.dpi": 100, "font.size": 9, "axes.grid": True
 def activations(lang: str) -> Figure:
     """sigmoid, tanh and ReLU with their derivatives; the derivatives' maxima marked."""
     grid = np.linspace(-6, 6, 601)
-    fig, (left, right) = _figure(1, 2, figsize=(7.2, 2.8))
+    fig, (left, right) = new_figure(1, 2, figsize=(7.2, 2.8))
     for name in ("sigmoid", "tanh", "relu"):
         phi, dphi = activation_pair(named(name))
         left.plot(grid, phi(grid), color=COLOURS[name], label=name)
@@ -57,7 +59,7 @@ def activations(lang: str) -> Figure:
 def maclaurin(lang: str) -> Figure:
     """tanh and sigmoid against their linear and order-7 Maclaurin polynomials, with errors."""
     grid = np.linspace(-2.5, 2.5, 501)
-    fig, axes = _figure(2, 2, figsize=(7.2, 4.6), sharex=True)
+    fig, axes = new_figure(2, 2, figsize=(7.2, 4.6), sharex=True)
     for column, name in enumerate(("tanh", "sigmoid")):
         d = derive.get(f"maclaurin-{name}")
         exact = function(named(name))(grid)
@@ -78,7 +80,7 @@ def maclaurin(lang: str) -> Figure:
 def densities(lang: str) -> Figure:
     """Normal and uniform weight densities for He and Xavier at n = 100, with the derived bounds."""
     n = 100
-    fig, ax = _figure(1, 1, figsize=(7.2, 2.6))
+    fig, ax = new_figure(1, 1, figsize=(7.2, 2.6))
     for rule, colour in (("xavier-tanh", COLOURS["tanh"]), ("he-relu", COLOURS["relu"])):
         d = derive.get(rule)
         std = float(d.named("normal-std").rhs.subs(symbols.n, n))
@@ -95,7 +97,7 @@ def densities(lang: str) -> Figure:
 
 def layer_variances(outcomes: list, lang: str) -> Figure:
     """Per-layer forward and backward variances, predicted curves and measured intervals, log scale."""
-    fig, (left, right) = _figure(1, 2, figsize=(7.2, 3.2))
+    fig, (left, right) = new_figure(1, 2, figsize=(7.2, 3.2))
     for outcome, colour in outcomes:
         layers = np.array([layer.number for layer in outcome.layers])
         for ax, direction in ((left, "forward"), (right, "backward")):
@@ -115,7 +117,7 @@ def layer_variances(outcomes: list, lang: str) -> Figure:
 
 def histograms(lang: str, seed: int) -> Figure:
     """Activation histograms at layers 1, 3, 5, 7, 9 (after Glorot and Bengio 2010)."""
-    fig, axes = _figure(1, 2, figsize=(7.2, 2.8))
+    fig, axes = new_figure(1, 2, figsize=(7.2, 2.8))
     rng = np.random.default_rng(seed)
     for ax, (name, gain) in zip(axes, (("tanh", 1.0), ("sigmoid", 16.0)), strict=True):
         phi, _ = activation_pair(named(name))
@@ -129,7 +131,7 @@ def histograms(lang: str, seed: int) -> Figure:
     return fig
 
 
-def _figure(rows: int = 1, columns: int = 1, figsize: tuple[float, float] = (7.2, 3.0), **kwargs):
+def new_figure(rows: int = 1, columns: int = 1, figsize: tuple[float, float] = (7.2, 3.0), **kwargs):
     """A constrained-layout figure and its axes (no pyplot state involved)."""
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.subplots(rows, columns, **kwargs)
@@ -150,17 +152,8 @@ def to_pdf(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def training_curves(curves: list[tuple[Text, str, list[list[float]], list[list[float]]]], lang: str) -> Figure:
-    """Training loss (log scale) and test accuracy per epoch: each curve the mean over seeds, its band
-    the range; ``curves`` holds (label, colour, per-seed losses, per-seed accuracies)."""
-    fig, (left, right) = _figure(1, 2, figsize=(7.2, 3.0))
-    for label, colour, losses, accuracies in curves:
-        for ax, values in ((left, losses), (right, accuracies)):
-            values = np.array(values)
-            epochs = np.arange(1, values.shape[1] + 1)
-            ax.plot(epochs, values.mean(axis=0), color=colour, label=label(lang))
-            ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2, linewidth=0)
-    left.set(xlabel=LABELS["epoch"](lang), ylabel=LABELS["train loss"](lang), yscale="log")
-    right.set(xlabel=LABELS["epoch"](lang), ylabel=LABELS["test accuracy"](lang), ylim=(0, 1))
-    right.legend(fontsize=7, loc="center right")
-    return fig
+def to_png(fig: Figure, dpi: int = 150) -> bytes:
+    """The figure as PNG bytes (for slides and notebooks)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
