@@ -144,6 +144,9 @@ def test_the_notes_experiments_give_their_verdicts_deterministically(capsys, mon
     assert [len(run) for run in curves["train loss"]] == [8, 8]  # --json gives each seed's curve per epoch
     profiles = findings["depth"]["curves"]["8 layers"]["gradient profile"]
     assert np.shape(profiles) == (2, experiments.DEPTH_EPOCHS + 1, 8)
+    changes = findings["depth"]["curves"]["8 layers"]["weight change"]
+    assert np.shape(changes) == (2, experiments.DEPTH_EPOCHS, 8)
+    assert all(0 < epoch[0] < epoch[-1] for seed in changes for epoch in seed)  # the first layer moves least
 
 
 @pytest.mark.slow

@@ -75,7 +75,8 @@ def run_network(activation: str, init: Init, data: str, seed: np.random.SeedSequ
 
 
 Curves = dict[str, dict[str, list[list]]]
-"""Per run, per quantity (``train loss``, ``test accuracy``, ``gradient profile``), one curve per seed."""
+"""Per run, per quantity (``train loss``, ``test accuracy``; ``gradient profile`` and ``weight change``,
+per epoch and layer), one curve per seed."""
 
 
 @dataclass(frozen=True)
@@ -312,8 +313,10 @@ def depth(seeds: list[np.random.SeedSequence]) -> Finding:
         for layers, stream in zip((5, 8), seed.spawn(2), strict=True):
             label = f"{layers} layers"
             first, second = stream.spawn(2)
-            profiles = _trained_profiles("sigmoid", xavier, layers, first)
-            curves.setdefault(label, {"gradient profile": []})["gradient profile"].append(profiles)
+            profiles, changes = _trained_profiles("sigmoid", xavier, layers, first)
+            run = curves.setdefault(label, {"gradient profile": [], "weight change": []})
+            run["gradient profile"].append(profiles)
+            run["weight change"].append(changes)
             predicted[label] = predicted_profile("sigmoid", xavier, layers)
             ratios.append(profiles[0][0])
             updates.append(_first_step_update(layers, xavier, second))
@@ -342,18 +345,23 @@ def depth(seeds: list[np.random.SeedSequence]) -> Finding:
         measured, held, curves, predicted)
 
 
-def _trained_profiles(activation: str, init: Init, layers: int, seed: np.random.SeedSequence) -> list[list[float]]:
-    """The gradient profile (:meth:`Network.gradient_profile` on the training set, over the last layer's)
-    at step 0 and after each of :data:`DEPTH_EPOCHS` epochs of SGD (lr 0.1, batch 32) on the digits."""
+def _trained_profiles(activation: str, init: Init, layers: int,
+                      seed: np.random.SeedSequence) -> tuple[list[list[float]], list[list[float]]]:
+    r"""The gradient profile (:meth:`Network.gradient_profile` on the training set, over the last layer's)
+    at step 0 and after each of :data:`DEPTH_EPOCHS` epochs of SGD (lr 0.1, batch 32) on the digits, and
+    each epoch's relative weight change per layer, :math:`\|W_l^{after} - W_l^{before}\| / \|W_l^{before}\|`."""
     rng = np.random.default_rng(seed)
     network = network_for("digits", named(activation), init, layers, 64, rng)
     data = load("digits")
     optimiser = Optimiser("sgd", 0.1)
-    profiles = [_relative(network.gradient_profile(data[0], data[1]))]
+    profiles, updates = [_relative(network.gradient_profile(data[0], data[1]))], []
     for _ in range(DEPTH_EPOCHS):
+        before = [w.copy() for w in network.weights]
         train(network, optimiser, data, 1, 32, rng)
         profiles.append(_relative(network.gradient_profile(data[0], data[1])))
-    return profiles
+        updates.append([float(np.linalg.norm(w - old) / np.linalg.norm(old))
+                        for w, old in zip(network.weights, before, strict=True)])
+    return profiles, updates
 
 
 def _relative(profile: list[float]) -> list[float]:

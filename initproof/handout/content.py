@@ -88,6 +88,8 @@ def _experiments(findings: list, seed: int) -> list[Block]:
                       *np.mean([(run[0][0], run[-1][0]) for run in curves["gradient profile"]], axis=0))
               for label, curves in depth.curves.items()}
     (five, (p5, m5, t5)), (eight, (p8, m8, t8)) = ratios.items()
+    (c5, l5), (c8, l8) = (np.mean([changes[0][::len(changes[0]) - 1] for changes in curves["weight change"]], axis=0)
+                          for curves in depth.curves.values())
     epochs = experiments.DEPTH_EPOCHS
     initialisations = [by_name[f"initialisation-{name}"] for name in ("sigmoid", "tanh", "relu")]
     zero, equal = (max(max(f.measured[label]) for f in initialisations) for label in ("zero", "constant 0.01"))
@@ -131,11 +133,15 @@ def _experiments(findings: list, seed: int) -> list[Block]:
             f"Sigmoid networks with Xavier's 1/n: each layer's weight-gradient norm over the last layer's. The exact "
             f"recursion predicts {_m(p5)} for the first layer of {five} and {_m(p8)} of {eight}, before any "
             f"training; measured at step 0: ${_g(m5, True)}$ and ${_g(m8, True)}$, after {epochs} epochs: "
-            f"${_g(t5, True)}$ and ${_g(t8, True)}$.",
+            f"${_g(t5, True)}$ and ${_g(t8, True)}$. Below: the first epoch changes $W_1$ by ${_g(c5, True)}$ of "
+            f"its norm with 5 layers and ${_g(c8, True)}$ with 8, the last layer by ${_g(l5, True)}$ and "
+            f"${_g(l8, True)}$.",
             f"Mạng sigmoid với 1/n của Xavier: chuẩn gradient trọng số của mỗi lớp so với lớp cuối. Truy hồi chính "
             f"xác dự đoán {_m(p5)} cho lớp đầu của mạng {five.replace('layers', 'lớp')} và {_m(p8)} của mạng "
             f"{eight.replace('layers', 'lớp')}, trước khi huấn luyện; đo được ở bước 0: ${_g(m5, True)}$ và "
-            f"${_g(m8, True)}$, sau {epochs} epoch: ${_g(t5, True)}$ và ${_g(t8, True)}$."),
+            f"${_g(m8, True)}$, sau {epochs} epoch: ${_g(t5, True)}$ và ${_g(t8, True)}$. Hình dưới: epoch đầu "
+            f"làm $W_1$ thay đổi ${_g(c5, True)}$ chuẩn của nó với 5 lớp và ${_g(c8, True)}$ với 8 lớp, lớp cuối "
+            f"${_g(l5, True)}$ và ${_g(l8, True)}$."),
             lambda lang: experiment_figures.gradient_profiles(depth, lang)),
     ]
 

@@ -22,6 +22,11 @@ RUN_COLOURS = {"relu raw": COLOURS["relu"], "sigmoid raw": COLOURS["sigmoid"], "
                "lr 0.01": COLOURS["small"], "lr 0.1": COLOURS["relu"], "lr 1": COLOURS["large"],
                "lr 3": COLOURS["sigmoid"], "N(0, 1), lr 1": COLOURS["large"]}
 """The colour of each run of the other experiments."""
+RUN_NAMES = {"relu raw": Text("ReLU, 0-255 pixels", "ReLU, điểm ảnh 0-255"),
+             "sigmoid raw": Text("sigmoid, 0-255 pixels", "sigmoid, điểm ảnh 0-255"),
+             "relu normalised": Text("ReLU, standardised", "ReLU, chuẩn hóa"),
+             "linear": Text("no activation", "không có hàm kích hoạt")}
+"""Run labels that read differently in a figure or in Vietnamese (others are shown as they are)."""
 
 
 def for_finding(finding: Finding, lang: str, seed: int = 0) -> Figure | None:
@@ -35,7 +40,8 @@ def for_finding(finding: Finding, lang: str, seed: int = 0) -> Figure | None:
         return None
     colours = ({label: INIT_COLOURS[name] for label, name in experiments.COMPARED.items()}
                if finding.name.startswith("initialisation-") else RUN_COLOURS)
-    return training_curves([(Text(label, label), colours[label], run["train loss"], run["test accuracy"])
+    return training_curves([(RUN_NAMES.get(label, Text(label, label)), colours[label], run["train loss"],
+                             run["test accuracy"])
                             for label, run in finding.curves.items()], lang)
 
 
@@ -83,23 +89,37 @@ def _band_or_lines(ax, runs: list[list[float]], colour: str, label: str, lang: s
 
 
 def gradient_profiles(finding: Finding, lang: str) -> Figure:
-    """Per layer, the weight-gradient norm over the last layer's: the exact recursion's step-0
-    prediction, the measurement at step 0 and after training (mean over seeds, bars: their range)."""
+    """Per layer, above: the weight-gradient norm over the last layer's, the exact recursion's step-0
+    prediction against the measurement at step 0 and after training; below: how much an epoch of
+    training changes the weights, relative to their norm, in the first and the last epoch (mean over
+    seeds, bars: their range)."""
     runs = list(finding.curves.items())
-    fig, axes = new_figure(1, len(runs), figsize=(7.2, 3.0))
-    for ax, (label, run) in zip(np.atleast_1d(axes), runs, strict=True):
+    fig, axes = new_figure(2, len(runs), figsize=(7.2, 5.2), sharex="col")
+    for column, (label, run) in enumerate(runs):
+        top, bottom = axes[0, column], axes[1, column]
         profiles = np.array(run["gradient profile"])  # seeds x (epochs + 1) x layers
+        changes = np.array(run["weight change"])  # seeds x epochs x layers
         layers = np.arange(1, profiles.shape[2] + 1)
-        ax.semilogy(layers, finding.predicted[label], "-", color="black", label=LABELS["predicted"](lang))
+        top.semilogy(layers, finding.predicted[label], "-", color="black", label=LABELS["predicted"](lang))
         for epoch, marker, colour in ((0, "o", COLOURS["sigmoid"]), (-1, "s", COLOURS["tanh"])):
-            values = profiles[:, epoch, :]
-            mean = values.mean(axis=0)
-            ax.errorbar(layers, mean, yerr=[mean - values.min(axis=0), values.max(axis=0) - mean], fmt=marker,
-                        ms=4, capsize=2, color=colour, label=_epoch_label(epoch % profiles.shape[1], lang))
-        ax.set(title=f"sigmoid, {label}" if lang == "en" else f"sigmoid, {label.replace('layers', 'lớp')}",
-               xlabel=LABELS["layer"](lang), ylabel=LABELS["gradient ratio"](lang), xticks=layers)
-        ax.legend(fontsize=6)
+            _ranges(top, layers, profiles[:, epoch, :], marker, colour,
+                    _epoch_label(epoch % profiles.shape[1], lang))
+        for epoch, marker, colour in ((0, "o", COLOURS["sigmoid"]), (-1, "s", COLOURS["tanh"])):
+            number = epoch % changes.shape[1] + 1
+            _ranges(bottom, layers, changes[:, epoch, :], marker, colour,
+                    f"epoch {number}" if lang == "en" else f"epoch thứ {number}")
+        top.set(title=f"sigmoid, {label}" if lang == "en" else f"sigmoid, {label.replace('layers', 'lớp')}",
+                ylabel=LABELS["gradient ratio"](lang))
+        bottom.set(yscale="log", xlabel=LABELS["layer"](lang), ylabel=LABELS["weight change"](lang), xticks=layers)
+        top.legend(fontsize=6), bottom.legend(fontsize=6)
     return fig
+
+
+def _ranges(ax, layers: np.ndarray, values: np.ndarray, marker: str, colour: str, label: str) -> None:
+    """The mean over seeds (rows of ``values``) with bars from the smallest to the largest."""
+    mean = values.mean(axis=0)
+    ax.errorbar(layers, mean, yerr=[mean - values.min(axis=0), values.max(axis=0) - mean], fmt=marker, ms=4,
+                capsize=2, color=colour, label=label)
 
 
 def _epoch_label(epoch: int, lang: str) -> str:
@@ -116,15 +136,15 @@ def decision_regions(seed: int, lang: str) -> Figure:
     grid = np.linspace(-2.6, 2.6, 161)
     u, v = np.meshgrid(grid, grid)
     points = np.column_stack([u.ravel(), v.ravel()])
-    fig, axes = new_figure(1, len(networks), figsize=(7.2, 2.6), sharey=True)
+    fig, axes = new_figure(1, len(networks), figsize=(7.2, 2.9), sharey=True)
     for ax, (label, (network, history)) in zip(axes, networks.items(), strict=True):
         predicted = network.forward(points)[0].argmax(axis=1).reshape(u.shape)
         ax.contourf(u, v, predicted, levels=[-0.5, 0.5, 1.5], colors=["#f4c7c3", "#c6dbef"])
         for value, colour in ((0, COLOURS["sigmoid"]), (1, COLOURS["tanh"])):
             ax.scatter(*x[labels == value].T, s=4, color=colour)
         accuracy = history.test_accuracy[-1]
-        name = label if lang == "en" or label != "linear" else "tuyến tính"
-        ax.set(title=f"{name}: {accuracy:.2f}", aspect="equal", xlabel="$x_1$")
+        ax.set(title=f"{RUN_NAMES.get(label, Text(label, label))(lang)}: {accuracy:.2f}", aspect="equal",
+               xlabel="$x_1$")
         ax.grid(False)
     axes[0].set(ylabel="$x_2$")
     return fig

@@ -34,6 +34,7 @@ LABELS = {
     "epoch": Text("epoch", "epoch"), "train loss": Text("training loss", "loss huấn luyện"),
     "test accuracy": Text("test accuracy", "độ chính xác kiểm tra"),
     "diverged": Text("diverged", "phân kỳ"),
+    "weight change": Text("$|\\Delta W_l| \\,/\\, |W_l|$ per epoch", "$|\\Delta W_l| \\,/\\, |W_l|$ mỗi epoch"),
     "gradient ratio": Text("$|\\nabla W_l| \\,/\\, |\\nabla W_L|$", "$|\\nabla W_l| \\,/\\, |\\nabla W_L|$"),
 }
 matplotlib.rcParams.update({"figure.dpi": 100, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
