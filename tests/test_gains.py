@@ -21,9 +21,9 @@ from initproof.derive.library.gains import for_activation
 from initproof.derive.moments import Mean
 from initproof.derive.steps import Model, Quadrature
 from initproof.derive.text import Text
-from initproof.verify import suite
 from initproof.verify.checks import NetworkCheck
 from initproof.verify.comparison import compare
+from initproof.verify.library import gains
 from initproof.verify.settings import Settings
 
 n, m = sp.symbols("n m", positive=True, integer=True)
@@ -169,7 +169,7 @@ def test_wrong_float_solution_is_rejected() -> None:
 def test_exact_gain_network_checks_pass_and_wrong_gains_fail() -> None:
     settings = Settings(comparisons=40)
     rng = np.random.default_rng(3)
-    for check in suite.exact_gain_checks("gelu"):
+    for check in gains.exact_gain_checks("gelu"):
         assert check.run(rng, settings).passed, check.claim.en
     from initproof.derive.activations import named
     linearised = 4.0  # GELU's linearised rule, 4/n, claimed to keep q = 1

@@ -13,6 +13,7 @@ from initproof.derive.text import Text
 from initproof.verify import memo, suite
 from initproof.verify.checks import NetworkCheck, SamplingCheck
 from initproof.verify.estimate import CHUNK, block_statistics, chunks, interval
+from initproof.verify.library import constants, gains, gradients, series, variance
 from initproof.verify.network import gaussian_weights, simulate
 from initproof.verify.numeric import activation_pair
 from initproof.verify.recursion import gaussian_expectation, predict
@@ -104,9 +105,9 @@ def test_uniform_variance_r2_over_2_fails() -> None:
 
 
 def test_sigmoid_linearised_with_slope_one_half_fails() -> None:
-    wrong = suite.series_check("maclaurin-sigmoid", named("sigmoid"), sp.S.Half + z / 2)
+    wrong = series.series_check("maclaurin-sigmoid", named("sigmoid"), sp.S.Half + z / 2)
     assert not run_one(wrong).passed
-    right = suite.series_check("maclaurin-sigmoid", named("sigmoid"), sp.S.Half + z / 4)
+    right = series.series_check("maclaurin-sigmoid", named("sigmoid"), sp.S.Half + z / 4)
     assert run_one(right).passed
 
 
@@ -120,7 +121,7 @@ def test_product_variance_without_mean_terms_fails() -> None:
         "variance",
     )
     assert not run_one(wrong).passed
-    assert suite.product_variance_value(2.0, 1 / 3, 2.0, 4.0) == pytest.approx(56 / 3)
+    assert variance.product_variance_value(2.0, 1 / 3, 2.0, 4.0) == pytest.approx(56 / 3)
 
 
 def test_recursion_prediction_of_tanh_against_a_preservation_claim_fails() -> None:
@@ -224,17 +225,17 @@ def test_sigmoid_with_16_over_n_settles_far_from_one() -> None:
 
 
 def test_constant_weights_make_all_units_equal_random_weights_do_not() -> None:
-    assert suite.symmetry_spread(named("sigmoid"), 0.1) <= 1e-12
-    assert suite.symmetry_spread(named("tanh"), 0.0) == 0.0
+    assert gradients.symmetry_spread(named("sigmoid"), 0.1) <= 1e-12
+    assert gradients.symmetry_spread(named("tanh"), 0.0) == 0.0
     phi, dphi = activation_pair(named("tanh"))
     measured = simulate(phi, dphi, gaussian_weights(1 / 64), 64, 3, 1, np.random.default_rng(0))
     assert measured.spread.min() > 0.1
 
 
 def test_truncated_normal_claimed_to_keep_unit_variance_fails() -> None:
-    wrong = SamplingCheck("truncated-normal", "wrong", Text("Var = 1", "-"), 1.0, suite.truncated_draw, "variance")
+    wrong = SamplingCheck("truncated-normal", "wrong", Text("Var = 1", "-"), 1.0, constants.truncated_draw, "variance")
     assert not run_one(wrong).passed
-    draws = suite.truncated_draw(np.random.default_rng(0), 10_000)
+    draws = constants.truncated_draw(np.random.default_rng(0), 10_000)
     assert draws.size == 10_000 and np.abs(draws).max() <= 2.0
 
 
@@ -380,7 +381,7 @@ def test_a_network_check_states_its_power_and_a_larger_error_is_caught() -> None
 
 
 def test_backward_rule_checks_run_real_networks() -> None:
-    forward_rule, backward_rule = suite.exact_gain_checks("tanh")
+    forward_rule, backward_rule = gains.exact_gain_checks("tanh")
     predicted_forward, predicted_backward = backward_rule.predictions()
     assert predicted_forward[-1] < 0.8  # q_l leaves 1 under the backward rule ...
     assert abs(predicted_backward[0] - 1) > 0.2  # ... so the gradient is not kept, and the check says so
@@ -390,7 +391,7 @@ def test_backward_rule_checks_run_real_networks() -> None:
 
 def test_width_extrapolation_removes_the_finite_width_bias() -> None:
     settings = Settings(comparisons=40)
-    silu = suite.exact_gain_checks("silu")[1]
+    silu = gains.exact_gain_checks("silu")[1]
     assert silu.extrapolate
     from dataclasses import replace
     plain = replace(silu, extrapolate=False, width=128, replicates=128)
@@ -405,9 +406,26 @@ def test_a_repelling_fixed_point_is_checked_at_depth_40_on_the_log_scale() -> No
     from initproof.verify.checks import DriftCheck
 
     settings = Settings(comparisons=40)
-    (drift,) = [c for c in suite.exact_gain_checks("silu") if isinstance(c, DriftCheck)]
-    assert drift.depth >= 40 and not [c for c in suite.exact_gain_checks("tanh") if isinstance(c, DriftCheck)]
+    (drift,) = [c for c in gains.exact_gain_checks("silu") if isinstance(c, DriftCheck)]
+    assert drift.depth >= 40 and not [c for c in gains.exact_gain_checks("tanh") if isinstance(c, DriftCheck)]
     outcome = drift.run(np.random.default_rng(0), settings)
     assert outcome.passed and outcome.estimate.ci[0] > np.log(drift.start) + 5
     no_drift = replace(drift, activation=named("linear"), gain=1.0)
     assert not no_drift.run(np.random.default_rng(0), settings).passed
+
+
+def test_the_checks_mirror_the_derivation_library_and_cover_every_derivation() -> None:
+    from pathlib import Path
+
+    from initproof.derive.library import MODULES
+    from initproof.verify import library, registry
+
+    folder = Path(library.__file__).parent
+    assert {p.stem for p in folder.glob("*.py")} - {"__init__"} == set(MODULES)
+    keys = [f"{c.id}/{c.name}" for c in suite.checks()]
+    assert len(keys) == len(set(keys))  # every check has its own stable key
+    assert {key.split("/")[0] for key in keys} == set(derive.ids())
+    with pytest.raises(LookupError, match="no checks"):
+        registry.builder("no-such-derivation")
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register("he-relu")(lambda: [])

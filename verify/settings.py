@@ -22,3 +22,9 @@ class Settings:
     network_precision: float = 0.35
     alpha: float = 1e-6
     comparisons: int = 1
+
+
+WIDTH = 256
+"""Width of the simulated networks of the checks (finite-width effects are O(1/width))."""
+NARROW = 128
+"""Width of the edge-of-chaos networks (tanh's fixed points attract, so finite width barely shows)."""
