@@ -9,6 +9,7 @@ is parsed safely by :func:`activation`. Kinked activations are written as
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import sympy as sp
@@ -71,10 +72,31 @@ def named(name: str) -> sp.Expr:
     return _CATALOGUE[name]()
 
 
-def activation(name_or_expression: str) -> sp.Expr:
-    """A catalogue activation by name, or a safely parsed expression over ``z``."""
+@dataclass(frozen=True)
+class Activation:
+    """An activation, parsed once where the user typed it: ``name`` is a catalogue name or the
+    expression as typed, ``phi`` the expression in ``z``."""
+
+    name: str
+    phi: sp.Expr
+
+    @property
+    def catalogued(self) -> bool:
+        """Whether it is a catalogue activation (whose derivations are registered by name)."""
+        return self.name in _CATALOGUE
+
+
+def activation(name_or_expression: str) -> Activation:
+    """A catalogue activation by name, or a safely parsed expression over ``z``
+    (:class:`~.parse.ParseError` when it is not admissible)."""
     if name_or_expression in _CATALOGUE:
-        return named(name_or_expression)
+        return Activation(name_or_expression, named(name_or_expression))
+    return Activation(name_or_expression, _parsed(name_or_expression))
+
+
+def _parsed(name_or_expression: str) -> sp.Expr:
+    """A user expression over ``z``, refused unless it depends on ``z`` and is real, finite and not
+    constant at :data:`PROBES`."""
     try:
         expr = parse_expression(name_or_expression, {"z": z})
     except ParseError as error:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from initproof import derive
 from initproof.derive import render, symbols
-from initproof.derive.activations import NAMES
+from initproof.derive.activations import NAMES, Activation, activation
 from initproof.derive.audit import audit
 from initproof.derive.library.gains import NotFinite, for_activation
 from initproof.derive.parse import ParseError, parse_expression
@@ -31,7 +31,7 @@ from initproof.derive.text import LANGUAGES
 from initproof.verify.data import DATASETS
 from initproof.verify.settings import Settings
 
-from .handout.formats import FORMATS, HandoutError, default_format, default_path
+from .handout.formats import FORMATS, HandoutError, default_format
 
 BUDGET = 60.0
 """Seconds a symbolic computation on user input may take."""
@@ -98,9 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     _training_parsers(commands, lang, as_json)
     handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)", parents=[lang])
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
-    handout.add_argument("--format", choices=FORMATS,
-                         help="pdf (needs pdflatex), html (self-contained) or tex (sources); "
-                              "default: pdf when pdflatex is installed, else html")
+    handout.add_argument("--format", choices=tuple(FORMATS),
+                         help="; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())
+                         + "; default: pdf when pdflatex is installed, else html")
     handout.add_argument("--seed", type=_seed, default=0, help="seed of the verification run")
     handout.add_argument("--force", action="store_true", help="replace a LaTeX source edited since it was written")
     return parser
@@ -239,19 +239,28 @@ def _derive(args: argparse.Namespace) -> str:
 
 
 def _gain(args: argparse.Namespace) -> str:
-    derivation = _exact_gain(args.activation)
+    derivation = _exact_gain(_activation(args.activation))
     if args.json:
         return _json(render.as_dict(derivation, args.lang), ensure_ascii=False, indent=2)
     return render.FORMATS[args.format](derivation, args.lang).rstrip("\n")
 
 
-def _exact_gain(text: str) -> derive.Derivation:
-    """The exact-gain derivation of a catalogue name or a user expression, refused in one line when
-    the expression is not admissible, has infinite Gaussian moments, or takes too long."""
-    with budget(f"deriving the exact gain of {text!r}"):
+def _activation(text: str) -> Activation:
+    """The activation the user typed (a catalogue name or an expression over ``z``), parsed once;
+    refused in one line when it is not admissible."""
+    try:
+        return activation(text)
+    except ParseError as error:
+        raise UsageError(str(error)) from None
+
+
+def _exact_gain(act: Activation) -> derive.Derivation:
+    """The exact-gain derivation of ``act``, refused in one line when it has infinite Gaussian
+    moments or takes too long."""
+    with budget(f"deriving the exact gain of {act.name!r}"):
         try:
-            return for_activation(text)
-        except (ParseError, NotFinite) as error:
+            return for_activation(act)
+        except NotFinite as error:
             raise UsageError(str(error)) from None
 
 
@@ -303,17 +312,17 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, int]:
     from initproof.verify.comparison import compare
     from initproof.verify.torch_check import TorchMissing, torch_crosscheck
 
-    activations = args.activation or NAMES
+    activations = [_activation(text) for text in args.activation or NAMES]
     rows = []
-    for text in activations:
-        _exact_gain(text)
-        rows += compare(text)
+    for act in activations:
+        _exact_gain(act)
+        rows += compare(act)
     if not args.torch:
         if args.json:
             return _json([row.as_dict() for row in rows], indent=2), 0
         return report.frameworks_table(rows), 0
     try:
-        sampled = [c for text in activations for c in torch_crosscheck(text)]
+        sampled = [c for act in activations for c in torch_crosscheck(act)]
     except TorchMissing as error:
         raise UsageError(str(error)) from None
     status = 0 if all(c.passed for c in sampled) else 1
@@ -356,9 +365,10 @@ def _verify_rule(args: argparse.Namespace, settings: Settings) -> tuple[str, int
         raise UsageError("give either derivation ids or --activation/--var-w, not both")
     if not 1 < args.factor < math.inf:
         raise UsageError(f"--factor must be a finite number greater than 1, not {args.factor:g}")
-    _exact_gain(args.activation)
+    act = _activation(args.activation)
+    _exact_gain(act)
     try:
-        check = rule_check(args.activation, args.var_w, args.width, args.depth, args.bias_var, dtype=args.dtype)
+        check = rule_check(act, args.var_w, args.width, args.depth, args.bias_var, dtype=args.dtype)
         cost = afford(check)
     except ParseError as error:
         raise UsageError(str(error)) from None
@@ -409,7 +419,7 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
             print("initproof: no pdflatex found, writing HTML; install TeX Live "
                   "(apt-get install texlive-latex-recommended texlive-lang-other lmodern) for the PDF",
                   file=sys.stderr)
-    path = args.output or default_path(args.lang, fmt)
+    path = args.output or FORMATS[fmt].default_path(args.lang)
     try:
         check_destination(path, fmt, args.force)
     except HandoutError as error:
@@ -500,11 +510,11 @@ def _train(args: argparse.Namespace) -> tuple[str, int]:
     for option, (value, largest) in limits.items():
         if value > largest:
             raise UsageError(f"{option} must be at most {largest}, not {value}")
-    init = _init(args.init, _exact_gain(args.activation))
+    act = _activation(args.activation)
+    init = _init(args.init, _exact_gain(act))
     rng = np.random.default_rng(args.seed)
     try:
-        network = network_for(args.data, derive.activations.activation(args.activation), init, args.depth,
-                              args.width, rng)
+        network = network_for(args.data, act.phi, init, args.depth, args.width, rng)
     except ValueError as error:
         raise UsageError(f"--init {args.init!r}: {error}") from None
     history = train(network, Optimiser(args.optimizer, args.lr), data, args.epochs, args.batch, rng,

@@ -208,3 +208,15 @@ def test_a_first_run_says_it_is_proving(capsys, monkeypatch) -> None:
     monkeypatch.setattr(cli, "missing", lambda: [])
     assert main(["list"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_typed_activation_is_parsed_once_per_command(monkeypatch, capsys) -> None:
+    from initproof.derive import activations
+
+    calls, original = [], activations._parsed
+    monkeypatch.setattr(activations, "_parsed", lambda text: calls.append(text) or original(text))
+    assert main(["train", "--activation", "z*tanh(z)", "--epochs", "1", "--json"]) == 0
+    assert main(["verify", "--activation", "z*tanh(z)", "--var-w", "1/n", "--depth", "3", "--width", "32",
+                 "--json"]) in (0, 1)
+    assert main(["frameworks", "--activation", "z*tanh(z)", "--json"]) == 0
+    assert calls == ["z*tanh(z)"] * 3

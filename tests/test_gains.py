@@ -14,6 +14,7 @@ import sympy as sp
 from scipy import integrate, special
 
 from initproof import derive
+from initproof.derive.activations import activation
 from initproof.derive.assumptions import STANDARD_NORMAL
 from initproof.derive.derivation import Builder, DerivationError
 from initproof.derive.frameworks import initializers
@@ -126,7 +127,7 @@ def test_linear_default_torch_is_a_third_over_n() -> None:
 
 
 def test_user_activation_gain() -> None:
-    d = for_activation("z*erf(z)")
+    d = for_activation(activation("z*erf(z)"))
     assert d.id == "exact-gain-custom"
     reference = gaussian_mean(lambda x: (x * special.erf(x)) ** 2)
     assert float(n * d.named("forward").rhs) == pytest.approx(1 / reference, rel=1e-9)
@@ -134,7 +135,7 @@ def test_user_activation_gain() -> None:
 
 def test_divergent_user_activation_is_refused() -> None:
     with pytest.raises(DerivationError, match="not finite"):
-        for_activation("exp(z**2)")
+        for_activation(activation("exp(z**2)"))
 
 
 def _quadrature_builder() -> Builder:
@@ -195,7 +196,7 @@ def test_framework_recipes() -> None:
 
 
 def test_frameworks_table_for_relu() -> None:
-    rows = {(r.framework, r.initializer): r for r in compare("relu")}
+    rows = {(r.framework, r.initializer): r for r in compare(activation("relu"))}
     linear = rows["PyTorch", "nn.Linear default"]
     assert linear.ratio == pytest.approx(1 / 6, rel=1e-12)
     assert linear.forward[10] == pytest.approx(6.0**-9, rel=1e-9)
@@ -212,11 +213,10 @@ def test_frameworks_table_for_relu() -> None:
 def test_clipped_and_piecewise_activations_against_independent_quadrature(text: str, kinks: tuple) -> None:
     import mpmath
 
-    from initproof.derive.activations import activation
     from initproof.derive.symbols import z
 
-    d = for_activation(text)
-    phi = activation(text)
+    d = for_activation(activation(text))
+    phi = activation(text).phi
     m = sp.Symbol("m", positive=True, integer=True)
     for expr, rule, fan in ((phi**2, "forward", n), (sp.diff(phi, z) ** 2, "backward", m)):
         f = sp.lambdify(z, expr.rewrite(sp.Piecewise), "mpmath")

@@ -145,12 +145,13 @@ def test_bad_output_paths_are_refused_before_any_work_and_nothing_is_lost(tmp_pa
 
 
 def test_an_edited_latex_source_is_kept_unless_forced(tmp_path, capsys) -> None:
-    from initproof.handout.build import _stamped, check_destination
+    from initproof.handout.build import check_destination
     from initproof.handout.formats import HandoutError
+    from initproof.handout.latex import stamped
 
     target = tmp_path / "h.pdf"
     source = tmp_path / "h.tex"
-    source.write_text(_stamped("\\documentclass{article}\n"))
+    source.write_text(stamped("\\documentclass{article}\n"))
     check_destination(target, "pdf")
     source.write_text(source.read_text() + "% my own notes\n")
     with pytest.raises(HandoutError, match="edited"):
@@ -170,3 +171,24 @@ def test_the_experiments_section_quotes_the_notes_and_gives_verdicts(handout) ->
     assert "initialisation-sigmoid" in en and "learning-rate" in en
     assert "không thể có một đường Linear nào" in vi and "no straight line can separate blue from red" in en
     assert "one colour per initialisation" in en and "mỗi cách khởi tạo một màu" in vi
+
+
+def test_a_new_output_format_is_one_module_and_one_registry_entry(handout, tmp_path, monkeypatch, capsys) -> None:
+    import sys
+    import types
+
+    from initproof.handout import build, formats
+
+    plain = types.ModuleType("plain_format")
+    plain.outputs = lambda path: {path: "file"}
+    plain.edited = lambda path: None
+    plain.write = lambda doc, lang, path, measure: [path] if path.write_text(doc.title(lang)) else []
+    monkeypatch.setitem(sys.modules, "plain_format", plain)
+    monkeypatch.setitem(formats.FORMATS, "txt", formats.Format("txt", ".txt", "plain_format", "plain text"))
+    monkeypatch.setattr(build.content, "build", lambda seed, timings=None: handout)
+    assert build.build(tmp_path / "h.txt", "vi", "txt") == [tmp_path / "h.txt"]
+    assert (tmp_path / "h.txt").read_text() == content.TITLE.vi
+    with pytest.raises(formats.HandoutError, match="must end in .txt"):
+        build.build(tmp_path / "h.md", "en", "txt")
+    assert main(["handout", "--format", "txt", "-o", str(tmp_path / "cli.txt")]) == 0  # the CLI offers it too
+    assert (tmp_path / "cli.txt").read_text() == content.TITLE.en

@@ -12,6 +12,7 @@ from contextlib import nullcontext
 import numpy as np
 import pytest
 
+from initproof.derive.activations import activation as parse
 from initproof.verify.torch_check import torch_crosscheck
 
 GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2), "selu": 0.75}
@@ -73,14 +74,14 @@ def stand_in(scale: float = 1.0) -> types.ModuleType:
 @pytest.mark.parametrize("activation", ["tanh", "gelu", "leaky_relu", "selu"])
 def test_documented_formulas_pass(monkeypatch, activation: str) -> None:
     monkeypatch.setitem(sys.modules, "torch", stand_in())
-    rows = torch_crosscheck(activation, width=512)
+    rows = torch_crosscheck(parse(activation), width=512)
     assert {r.initializer for r in rows} >= {"kaiming_normal_", "xavier_uniform_", "nn.Linear default"}
     assert all(r.passed for r in rows), rows
 
 
 def test_a_wrong_variance_fails(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "torch", stand_in(scale=1.05))
-    assert not any(r.passed for r in torch_crosscheck("tanh", width=512))
+    assert not any(r.passed for r in torch_crosscheck(parse("tanh"), width=512))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")

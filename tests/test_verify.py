@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from initproof import derive
-from initproof.derive.activations import named
+from initproof.derive.activations import activation, named
 from initproof.derive.symbols import z
 from initproof.derive.text import Text
 from initproof.verify import memo, suite
@@ -318,7 +318,7 @@ def test_the_float32_normal_sampler_has_normal_moments_and_shape() -> None:
 def test_a_rule_too_large_for_memory_or_time_is_refused_with_the_numbers(monkeypatch) -> None:
     from initproof.verify import rule
 
-    check = rule.rule_check("relu", "2/n", 4096, 50)
+    check = rule.rule_check(activation("relu"), "2/n", 4096, 50)
     assert check.cost().bytes < 2**30  # weights are drawn again, not kept: was 7.6 GB
     monkeypatch.setattr(rule, "available_memory", lambda: 2**28)
     with pytest.raises(rule.ParseError, match=r"needs about 0\.\d GiB of memory and 0\.2 GiB is available"):
@@ -326,8 +326,8 @@ def test_a_rule_too_large_for_memory_or_time_is_refused_with_the_numbers(monkeyp
     monkeypatch.setattr(rule, "available_memory", lambda: None)
     monkeypatch.setattr("initproof.verify.network._rates", lambda: (1e8, 1e10))  # a machine of known speed
     with pytest.raises(rule.ParseError, match=r"would take about 3\.\d h here \(limit 1 h\)"):
-        rule.afford(rule.rule_check("relu", "2/n", 4096, 500))
-    assert rule.afford(rule.rule_check("relu", "2/n", 64, 5)).seconds < 5
+        rule.afford(rule.rule_check(activation("relu"), "2/n", 4096, 500))
+    assert rule.afford(rule.rule_check(activation("relu"), "2/n", 64, 5)).seconds < 5
 
 
 def test_a_check_is_decided_by_the_directions_it_judges() -> None:

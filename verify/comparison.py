@@ -17,7 +17,7 @@ import math
 from dataclasses import asdict, dataclass
 from functools import cache
 
-from initproof.derive.activations import activation as parse_activation
+from initproof.derive.activations import Activation
 from initproof.derive.frameworks import initializers
 from initproof.derive.library.gains import for_activation
 from initproof.derive.symbols import m, n
@@ -52,7 +52,7 @@ class Row:
                                "backward": {str(k): v for k, v in self.backward.items()}}
 
 
-def exact_gains(activation: str) -> tuple[float, float]:
+def exact_gains(activation: Activation) -> tuple[float, float]:
     """``n Var(w)`` of the exact forward and backward rules (at default parameters)."""
     d = for_activation(activation)
     suffix = "-default" if any(r.name == "forward-default" for r in d.results) else ""
@@ -60,10 +60,10 @@ def exact_gains(activation: str) -> tuple[float, float]:
 
 
 @cache
-def depth_profile(activation: str, gain: float) -> tuple[dict[int, float], dict[int, float], float, float]:
+def depth_profile(activation: Activation, gain: float) -> tuple[dict[int, float], dict[int, float], float, float]:
     """Forward variance and input-gradient variance after each depth of :data:`DEPTHS` from
     ``q_1 = 1``, the fixed point the forward map settles at, and the map's slope there."""
-    phi, dphi = activation_pair(parse_activation(activation))
+    phi, dphi = activation_pair(activation.phi)
     forward, backward = {}, {}
     for depth in DEPTHS:
         q, g = predict(phi, dphi, gain, depth, q0=1 / gain)
@@ -88,13 +88,12 @@ def settle(phi, gain: float, start: float = 1.0, layers: int = 2000) -> float:
     return 0.0 if q < previous else math.inf
 
 
-def compare(activation: str) -> list[Row]:
+def compare(activation: Activation) -> list[Row]:
     """Every framework recipe (recipes of one framework with equal variance share a row), then
-    initproof's exact forward and backward rules, for ``activation`` (a catalogue name or an
-    expression over ``z``)."""
+    initproof's exact forward and backward rules, for ``activation``."""
     forward_gain, backward_gain = exact_gains(activation)
     groups: dict[tuple[str, float], list] = {}
-    for init in initializers(activation):
+    for init in initializers(activation.name):
         gain = float((n * init.variance).subs({m: SQUARE, n: SQUARE}))
         groups.setdefault((init.framework, round(gain, 12)), []).append(init)
     rows = []
@@ -105,11 +104,12 @@ def compare(activation: str) -> list[Row]:
         rows.append(_row(activation, framework, names, notes, formulas, gain, forward_gain, members[0].source))
     for direction, gain in (("forward", forward_gain), ("backward", backward_gain)):
         rows.append(_row(activation, "initproof", f"exact {direction} rule", "", f"n Var(w) = {gain:.6g}", gain,
-                         forward_gain, f"initproof gain {activation}"))
+                         forward_gain, f"initproof gain {activation.name}"))
     return rows
 
 
-def _row(activation: str, framework: str, name: str, note: str, formula: str, gain: float, exact: float,
+def _row(activation: Activation, framework: str, name: str, note: str, formula: str, gain: float, exact: float,
          source: str) -> Row:
     forward, backward, fixed, slope = depth_profile(activation, gain)
-    return Row(activation, framework, name, note, formula, gain, gain / exact, fixed, slope, forward, backward, source)
+    return Row(activation.name, framework, name, note, formula, gain, gain / exact, fixed, slope, forward, backward,
+               source)

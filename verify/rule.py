@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import sympy as sp
 
-from initproof.derive.activations import activation
+from initproof.derive.activations import Activation
 from initproof.derive.parse import ParseError, parse_expression
 from initproof.derive.symbols import m, n
 from initproof.derive.text import Text
@@ -65,24 +65,23 @@ def variance(text: str, width: int, what: str) -> float:
     return value
 
 
-def rule_check(activation_text: str, var_w: str, width: int = 256, depth: int = 10,
+def rule_check(activation: Activation, var_w: str, width: int = 256, depth: int = 10,
                bias_var: str | None = None, replicates: int = 64, dtype: str = "float32") -> NetworkCheck:
     """The network check for the user's rule (raises :class:`ParseError` on bad input)."""
     if not 2 <= width <= 4096:
         raise ParseError(f"--width must be from 2 to 4096, not {width}")
     if not 1 <= depth <= 500:
         raise ParseError(f"--depth must be from 1 to 500, not {depth}")
-    phi = activation(activation_text)
     weight_variance = variance(var_w, width, "--var-w")
     if weight_variance == 0:
         raise ParseError("--var-w is 0: all weights zero; try a positive variance")
     bias = variance(bias_var, width, "--bias-var") if bias_var else 0.0
     suffix = f", Var(b) = {bias_var}" if bias_var else ""
-    claim = Text(f"activation {activation_text}, Var(w) = {var_w}{suffix}",
-                 f"hàm kích hoạt {activation_text}, Var(w) = {var_w}{suffix}")
+    claim = Text(f"activation {activation.name}, Var(w) = {var_w}{suffix}",
+                 f"hàm kích hoạt {activation.name}, Var(w) = {var_w}{suffix}")
     gain = width * weight_variance
-    return NetworkCheck("user-rule", "rule", claim, phi, gain, width, depth, replicates, bias, input_var=1 / gain,
-                        dtype=dtype)
+    return NetworkCheck("user-rule", "rule", claim, activation.phi, gain, width, depth, replicates, bias,
+                        input_var=1 / gain, dtype=dtype)
 
 
 def afford(check: NetworkCheck) -> Cost:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from initproof.derive.activations import Activation
 from initproof.derive.frameworks import initializers, torch_gain
 from initproof.derive.symbols import m, n
 
@@ -58,12 +59,13 @@ def _calls(torch, activation: str) -> dict:
     }
 
 
-def torch_crosscheck(activation: str, width: int = 1024, seed: int = 0, alpha: float = 1e-6) -> list[TorchComparison]:
+def torch_crosscheck(activation: Activation, width: int = 1024, seed: int = 0,
+                     alpha: float = 1e-6) -> list[TorchComparison]:
     """Sample every PyTorch recipe for ``activation`` with the real torch functions."""
     torch = _torch()
     torch.manual_seed(seed)
-    calls = _calls(torch, activation)
-    recipes = [init for init in initializers(activation) if init.framework == "PyTorch"]
+    calls = _calls(torch, activation.name)
+    recipes = [init for init in initializers(activation.name) if init.framework == "PyTorch"]
     quantile = stats.norm.ppf(1 - alpha / (2 * len(recipes)))
     out = []
     for recipe in recipes:
@@ -75,6 +77,6 @@ def torch_crosscheck(activation: str, width: int = 1024, seed: int = 0, alpha: f
         variance = float(np.var(values))
         centred = (values - values.mean()) ** 2
         stderr = float(np.sqrt(np.var(centred) / values.size))
-        out.append(TorchComparison(activation, recipe.name, predicted, variance, stderr,
+        out.append(TorchComparison(activation.name, recipe.name, predicted, variance, stderr,
                                    abs(variance - predicted) <= quantile * stderr))
     return out

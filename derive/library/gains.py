@@ -21,8 +21,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from ..activations import NAMES, derivative, elu, leaky_relu, named
-from ..activations import activation as activation_from_text
+from ..activations import NAMES, Activation, derivative, elu, leaky_relu, named
 from ..assumptions import STANDARD_NORMAL, Assumption, goal
 from ..derivation import Builder, Derivation, DerivationError
 from ..functions import unfold
@@ -241,13 +240,12 @@ def exact_gain(name: str, phi: sp.Expr, parameter: tuple | None = None, title: s
 
 
 @cache
-def for_activation(text: str) -> Derivation:
-    """The exact-gain derivation for a catalogue name, or for a user expression over ``z``
-    (parsed safely; id ``exact-gain-custom``)."""
-    if text in NAMES:
-        return get(f"exact-gain-{text}")
-    phi = activation_from_text(text)
-    return exact_gain("custom", phi, title=sp.sstr(phi))
+def for_activation(activation: Activation) -> Derivation:
+    """The exact-gain derivation of a catalogue activation, or of a user expression (id
+    ``exact-gain-custom``)."""
+    if activation.catalogued:
+        return get(f"exact-gain-{activation.name}")
+    return exact_gain("custom", activation.phi, title=sp.sstr(activation.phi))
 
 
 def _register(name: str) -> None:

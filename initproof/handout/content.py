@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from initproof import derive
-from initproof.derive.activations import NAMES, named
+from initproof.derive.activations import NAMES, activation, named
 from initproof.derive.audit import audit
 from initproof.derive.frameworks import torch_gain
 from initproof.derive.symbols import n
@@ -333,10 +333,10 @@ def _summary(by_key: dict[str, Outcome]) -> list[Block]:
         "ReLU": Text("yes, exactly", "có, chính xác"),
     }
     rows = []
-    for rule, activation in (("xavier-tanh", "tanh"), ("xavier-sigmoid", "sigmoid"), ("he-relu", "ReLU")):
+    for rule, label in (("xavier-tanh", "tanh"), ("xavier-sigmoid", "sigmoid"), ("he-relu", "ReLU")):
         d = derive.get(rule)
-        rows.append((activation, *(sp.latex(d.named(k).rhs) for k in ("forward", "normal-std", "uniform-bound")),
-                     keeps[activation]))
+        rows.append((label, *(sp.latex(d.named(k).rhs) for k in ("forward", "normal-std", "uniform-bound")),
+                     keeps[label]))
     x = derive.get("xavier-tanh")
     rows.append((Text("tanh (fan-average)", "tanh (trung bình fan)"),
                  *(sp.latex(x.named(k).rhs) for k in ("fan-average", "normal-std-fan-average",
@@ -430,7 +430,7 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
     rows = []
     for name in NAMES:
         d = derive.get(f"exact-gain-{name}")
-        forward, backward = exact_gains(name)
+        forward, backward = exact_gains(activation(name))
         linear = next((r.rhs for r in d.results if r.name == "linearised"), None)
         torch, known = torch_gain(name)
         measured = kept[d.id]
@@ -494,7 +494,7 @@ def _repelling(name: str, start: float = 1.01, depth: int = 40) -> tuple[float, 
     """The slope of the forward map at ``q = 1`` under the exact forward rule, and ``q_depth`` of the
     recursion started at ``q_1 = start``."""
     phi, dphi = activation_pair(named(name))
-    gain = exact_gains(name)[0]
+    gain = exact_gains(activation(name))[0]
     return fixed_point_slope(phi, gain, 1.0), float(predict(phi, dphi, gain, depth, start / gain)[0][-1])
 
 
@@ -535,7 +535,7 @@ def _frameworks() -> list[Block]:
                   _g(r.n_var), f"{r.ratio:.3f}",
                   _g(r.fixed_point).replace("inf", "\\infty"), "-" if r.slope != r.slope else f"{r.slope:.3f}",
                   _g(r.forward[50]), _g(r.backward[50]))
-                 for name in NAMES for r in compare(name))
+                 for name in NAMES for r in compare(activation(name)))
     return [
         Paragraph(Text(
             "What the frameworks give (square layers, $n = m$). '/ exact' is $n \\operatorname{Var}(w)$ over the "

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import singledispatch
+from pathlib import Path
 
 from latex2mathml.converter import convert
 
@@ -14,6 +16,7 @@ from initproof.derive.render import HEADINGS, chained, justification, relation_l
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
 from .figures import to_svg
+from .files import write_file
 
 STYLE = """
 body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
@@ -107,3 +110,17 @@ def _(block: Figure, lang: str) -> str:
 @render.register
 def _(block: Question, lang: str) -> str:
     return f"<details><summary>{prose(block.question(lang))}</summary><p>{prose(block.answer(lang))}</p></details>"
+
+
+def outputs(path: Path) -> dict[Path, str]:
+    return {path: "file"}
+
+
+def edited(path: Path) -> None:
+    """Nothing in an HTML handout is meant to be edited."""
+
+
+def write(handout: Handout, lang: str, path: Path, measure: Callable) -> list[Path]:
+    page = measure("figures", lambda: document(handout, lang))
+    write_file(path, page.encode("utf-8"))
+    return [path]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable
 from functools import singledispatch
 from importlib.metadata import version
+from pathlib import Path
 
 from initproof import derive
 from initproof.derive.render import HEADINGS, latex_align, latex_assumption, latex_conflict, tex_escape
@@ -13,6 +16,7 @@ from initproof.derive.text import Text
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
 from .figures import to_pdf
+from .files import write_folder
 
 PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \usepackage[utf8]{inputenc}
@@ -144,3 +148,36 @@ def _(block: Question, lang, files, figure_dir) -> str:
     label = {"en": ("Question", "Answer"), "vi": ("Câu hỏi", "Trả lời")}[lang]
     return (f"\\textbf{{{label[0]}.}} {tex_escape(block.question(lang))}\\\\\n"
             f"\\textit{{{label[1]}:}} {tex_escape(block.answer(lang))}")
+
+
+def stamped(source: str) -> str:
+    """``source`` with a first line that records its hash, so a later build can tell an edit."""
+    return f"% initproof handout {hashlib.sha256(source.encode()).hexdigest()}\n{source}"
+
+
+def edited_source(path: Path) -> Path | None:
+    """``path`` when it is a file that is not a LaTeX source as initproof wrote it (no stamp, or one
+    its text no longer matches), else None."""
+    if not path.is_file():
+        return None
+    try:
+        first, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return path
+    return None if first == f"% initproof handout {hashlib.sha256(rest.encode()).hexdigest()}" else path
+
+
+def outputs(path: Path) -> dict[Path, str]:
+    """The ``tex`` format writes one folder."""
+    return {path: "folder"}
+
+
+def edited(path: Path) -> Path | None:
+    return edited_source(path / "handout.tex")
+
+
+def write(handout: Handout, lang: str, path: Path, measure: Callable) -> list[Path]:
+    """The folder ``path`` with ``handout.tex`` and ``figures/``."""
+    source, files = measure("figures", lambda: document(handout, lang, "figures"))
+    write_folder(path, {"handout.tex": stamped(source).encode("utf-8"), **files})
+    return [path]

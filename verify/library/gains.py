@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from initproof import derive
-from initproof.derive.activations import NAMES, named
+from initproof.derive.activations import NAMES, activation, named
 from initproof.derive.text import Text
 
 from ..checks import DriftCheck, NetworkCheck
@@ -31,7 +31,7 @@ def exact_gain_checks(name: str, width: int = WIDTH, depth: int = 6) -> list:
     recursion's 1.47, and a finite-width bias is not a false formula.
     """
     d = derive.get(f"exact-gain-{name}")
-    forward, backward = exact_gains(name)
+    forward, backward = exact_gains(activation(name))
     phi, dphi = activation_pair(named(name))
     slope = fixed_point_slope(phi, forward, 1.0)
     kind = Text("repels" if slope > 1 + 1e-6 else "attracts" if slope < 1 - 1e-6 else "is neutral",
