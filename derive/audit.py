@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 import sympy as sp
 
@@ -36,11 +37,20 @@ class Claim:
     where: str
 
 
+class Verdict(StrEnum):
+    """How a stated value compares with the computed one."""
+
+    CORRECT = "correct"
+    ROUNDING = "rounding"
+    """Equal to the stated digits, rounded."""
+    WRONG = "wrong"
+
+
 @dataclass(frozen=True)
 class Grade:
     claim: Claim
     computed: str
-    verdict: str
+    verdict: Verdict
 
     def as_dict(self, lang: str = "en") -> dict:
         stated = self.claim.stated if isinstance(self.claim.stated, str) else str(self.claim.stated)
@@ -52,16 +62,16 @@ def grade(claim: Claim) -> Grade:
     """Compare the stated value with the computed one."""
     if not isinstance(claim.stated, str):
         same = sp.simplify(sp.expand(claim.computed - claim.stated).rewrite(sp.exp)) == 0
-        return Grade(claim, str(claim.computed), "correct" if same else "wrong")
+        return Grade(claim, str(claim.computed), Verdict.CORRECT if same else Verdict.WRONG)
     value = sp.N(claim.computed, 30)
     stated = Decimal(claim.stated)
     computed = Decimal(str(value))
     if abs(computed - stated) <= abs(computed) * Decimal("1e-12"):
-        verdict = "correct"
+        verdict = Verdict.CORRECT
     elif abs(computed - stated) <= Decimal(1).scaleb(stated.as_tuple().exponent) / 2:
-        verdict = "rounding"
+        verdict = Verdict.ROUNDING
     else:
-        verdict = "wrong"
+        verdict = Verdict.WRONG
     return Grade(claim, f"{float(value):.10g}", verdict)
 
 

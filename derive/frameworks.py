@@ -14,6 +14,7 @@ with ``a = 0``, i.e. :math:`\sqrt 2`, and to gain 1 for ``xavier_*``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sympy as sp
 
@@ -33,27 +34,39 @@ TORCH_DEFAULT_GAIN = sp.sqrt(2)
 """``kaiming_*``'s default ``nonlinearity='leaky_relu'`` with ``a = 0``."""
 
 
+class Distribution(StrEnum):
+    """How a recipe draws its weights."""
+
+    NORMAL = "normal"
+    TRUNCATED = "truncated"
+    """Normal, cut at two standard deviations."""
+    UNIFORM = "uniform"
+
+
 @dataclass(frozen=True)
 class Initializer:
-    """A documented recipe: ``distribution`` is ``normal``, ``truncated`` (at two standard
-    deviations) or ``uniform``; ``parameter`` is the standard deviation (before truncation)
-    or the bound; ``documented`` is the formula as the framework documents it."""
+    """A documented recipe: its :class:`Distribution` (a name is converted; an unknown one is a
+    :class:`ValueError`); ``parameter`` is the standard deviation (before truncation) or the bound;
+    ``documented`` is the formula as the framework documents it."""
 
     framework: str
     name: str
-    distribution: str
+    distribution: Distribution
     parameter: sp.Expr
     documented: str
     source: str
     note: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "distribution", Distribution(self.distribution))
+
     @property
     def variance(self) -> sp.Expr:
         """The weight variance the recipe gives, from the derived moments."""
-        if self.distribution == "uniform":
+        if self.distribution is Distribution.UNIFORM:
             r = sp.Symbol("r", positive=True)
             return get("uniform-moments").named("symmetric-variance").rhs.subs(r, self.parameter)
-        if self.distribution == "truncated":
+        if self.distribution is Distribution.TRUNCATED:
             factor = get("truncated-normal").named("std-factor").rhs
             return (self.parameter * factor) ** 2
         return self.parameter**2

@@ -8,6 +8,7 @@ import sympy as sp
 
 from initproof import derive
 from initproof.derive.activations import activation, named
+from initproof.derive.frameworks import Initializer
 from initproof.derive.symbols import z
 from initproof.derive.text import Text
 from initproof.verify import memo, suite
@@ -39,12 +40,15 @@ def test_every_derivation_has_a_check(outcomes) -> None:
 
 def test_unknown_directions_statistics_and_precisions_are_errors() -> None:
     relu = named("relu")
-    with pytest.raises(ValueError, match="unknown direction 'forwards'"):
+    with pytest.raises(ValueError, match="'forwards' is not a valid Direction"):
         NetworkCheck("he-relu", "x", Text("-", "-"), relu, 2.0, preserves=("forwards",))
     with pytest.raises(ValueError, match="unknown dtype 'float16'"):
         NetworkCheck("he-relu", "x", Text("-", "-"), relu, 2.0, dtype="float16")
-    with pytest.raises(ValueError, match="unknown statistic 'var'"):
+    with pytest.raises(ValueError, match="'var' is not a valid Statistic"):
         SamplingCheck("uniform-moments", "x", Text("-", "-"), 1.0, lambda rng, k: rng.random(k), "var")
+    with pytest.raises(ValueError, match="'gaussian' is not a valid Distribution"):
+        Initializer("PyTorch", "x", "gaussian", sp.S.One, "-", "-")
+    assert Initializer("PyTorch", "x", "uniform", sp.S.One, "-", "-").variance == sp.Rational(1, 3)
 
 
 def test_outcomes_read_back_from_the_store_exactly(outcomes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import sympy as sp
@@ -23,16 +24,26 @@ SAFE_RANGE = (1e-30, 1e30)
 values, whose squares are summed in float64)."""
 
 
-DIRECTIONS = ("forward", "backward")
-"""What a network check measures at each layer: pre-activation variances and gradient variances."""
-STATISTICS = ("mean", "variance")
-"""What a sampling check estimates from its draws."""
+class Direction(StrEnum):
+    """What a network check measures at each layer."""
+
+    FORWARD = "forward"
+    """Pre-activation variances."""
+    BACKWARD = "backward"
+    """Gradient variances."""
 
 
-def _known(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> None:
-    unknown = [value for value in values if value not in allowed]
-    if unknown:
-        raise ValueError(f"unknown {what} {unknown[0]!r}; choose from {', '.join(allowed)}")
+DIRECTIONS = tuple(Direction)
+
+
+class Statistic(StrEnum):
+    """What a sampling check estimates from its draws."""
+
+    MEAN = "mean"
+    VARIANCE = "variance"
+
+
+DTYPES = ("float32", "float64")
 
 
 @dataclass(frozen=True)
@@ -123,11 +134,11 @@ class SamplingCheck:
     claim: Text
     expected: float
     draw: Draw
-    statistic: str = "mean"
+    statistic: Statistic = Statistic.MEAN
     comparisons: int = 1
 
     def __post_init__(self) -> None:
-        _known((self.statistic,), STATISTICS, "statistic")
+        object.__setattr__(self, "statistic", Statistic(self.statistic))
 
     def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
         values = block_statistics(self.draw, rng, settings.samples, settings.replicates, self.statistic)
@@ -188,18 +199,20 @@ class NetworkCheck:
     depth: int = 10
     replicates: int = 64
     bias_var: float = 0.0
-    preserves: tuple[str, ...] = ()
+    preserves: tuple[Direction, ...] = ()
     weights: Weights | None = None
     input_var: float = 1.0
-    judged: tuple[str, ...] = ("forward", "backward")
+    judged: tuple[Direction, ...] = DIRECTIONS
     extrapolate: bool = False
     dtype: str = "float32"
     """Precision of the simulated networks (their sums of squares are always taken in float64).
     Variances the recursion predicts outside :data:`SAFE_RANGE` are simulated in float64."""
 
     def __post_init__(self) -> None:
-        _known(self.preserves + self.judged, DIRECTIONS, "direction")
-        _known((self.dtype,), ("float32", "float64"), "dtype")
+        object.__setattr__(self, "preserves", tuple(map(Direction, self.preserves)))
+        object.__setattr__(self, "judged", tuple(map(Direction, self.judged)))
+        if self.dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {self.dtype!r}; choose from {', '.join(DTYPES)}")
 
     @property
     def comparisons(self) -> int:
