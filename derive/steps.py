@@ -29,7 +29,7 @@ from __future__ import annotations
 import random as _random
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import cache, singledispatch
 
 import mpmath
@@ -53,7 +53,7 @@ NON_SMOOTH = (sp.Min, sp.Max, sp.Abs, sp.floor, sp.ceiling, sp.Heaviside, sp.Pie
 """Functions whose kinks or jumps a finite set of sample points can miss."""
 
 
-class Proof(str, Enum):
+class Proof(StrEnum):
     """How a step was established."""
 
     SYMBOLIC = "symbolic"

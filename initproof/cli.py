@@ -23,7 +23,7 @@ from pathlib import Path
 from initproof import derive
 from initproof.derive import render, symbols
 from initproof.derive.activations import NAMES, Activation, activation
-from initproof.derive.audit import audit
+from initproof.derive.audit import ClaimsError, audit, load_claims
 from initproof.derive.library.gains import NotFinite, for_activation
 from initproof.derive.parse import ParseError, parse_expression
 from initproof.derive.registry import missing, options
@@ -94,7 +94,10 @@ def _parser() -> argparse.ArgumentParser:
                             help="also sample the real torch.nn.init functions (needs PyTorch); with --json "
                                  "the output is an object with 'frameworks' and 'torch'")
     _verify_parser(commands, as_json)
-    commands.add_parser("audit-notes", help="check the course notes' numeric claims", parents=[lang, as_json])
+    audit_notes = commands.add_parser("audit-notes", help="check the course notes' numeric claims, or your own",
+                                      parents=[lang, as_json])
+    audit_notes.add_argument("--claims", type=Path, metavar="FILE",
+                             help="a TOML file of claims to grade instead (the format: initproof/derive/notes.toml)")
     _training_parsers(commands, lang, as_json)
     handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)", parents=[lang])
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
@@ -437,7 +440,16 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
 def _audit(args: argparse.Namespace) -> tuple[str, int]:
     from initproof.verify import report
 
-    grades = [g.as_dict(args.lang) for g in audit()]
+    claims = None
+    if args.claims:
+        try:
+            claims = load_claims(args.claims.read_text(encoding="utf-8"), str(args.claims))
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"--claims {args.claims}: {getattr(error, 'strerror', None) or error}") from None
+        except ClaimsError as error:
+            raise UsageError(str(error)) from None
+    with budget("grading the claims"):
+        grades = [g.as_dict(args.lang) for g in audit(claims)]
     status = 1 if any(g["verdict"] == "wrong" for g in grades) else 0
     if args.json:
         return _json(grades, ensure_ascii=False, indent=2), status

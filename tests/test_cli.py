@@ -184,9 +184,8 @@ def test_list_prints_each_result_with_its_own_relation_and_flags_conflicts(capsy
 
 
 def test_the_package_installs_nothing_at_the_top_level_but_initproof() -> None:
-    from pathlib import Path
-
     import tomllib
+    from pathlib import Path
 
     config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert all(name == "initproof" or name.startswith("initproof.") for name in config["packages"])
