@@ -16,9 +16,11 @@ from initproof.handout.tex import compile_document
 
 SEED = 5
 TITLES = {"en": ["1. Motivation: vanishing and exploding gradients", "4. Evidence: Monte Carlo checks",
-                 "5. Training experiments", "6. Summary and review questions"],
+                 "5. Training experiments", "6. Summary and review questions",
+                 "7. Review questions of the notes, answered"],
           "vi": ["1. Động lực: gradient biến mất và bùng nổ", "4. Bằng chứng: kiểm chứng Monte Carlo",
-                 "5. Thí nghiệm huấn luyện", "6. Tóm tắt và câu hỏi ôn tập", "Khai triển Maclaurin của tanh"]}
+                 "5. Thí nghiệm huấn luyện", "6. Tóm tắt và câu hỏi ôn tập", "Khai triển Maclaurin của tanh",
+                 "7. Câu hỏi ôn tập của bài giảng"]}
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
                                reason="pdflatex and pdftotext not installed (CI installs them)")
 
@@ -192,3 +194,22 @@ def test_a_new_output_format_is_one_module_and_one_registry_entry(handout, tmp_p
         build.build(tmp_path / "h.md", "en", "txt")
     assert main(["handout", "--format", "txt", "-o", str(tmp_path / "cli.txt")]) == 0  # the CLI offers it too
     assert (tmp_path / "cli.txt").read_text() == content.TITLE.en
+
+
+def test_the_notes_review_questions_are_all_answered_and_the_wrong_answers_corrected(handout) -> None:
+    import math
+
+    from initproof.handout.blocks import Heading, Question
+
+    start = next(k for k, b in enumerate(handout.blocks) if isinstance(b, Heading) and b.text.en.startswith("7."))
+    end = next(k for k, b in enumerate(handout.blocks) if k > start and isinstance(b, Heading))
+    questions = [b for b in handout.blocks[start:end] if isinstance(b, Question)]
+    assert len(questions) == 22  # Model Initialization, 5. Câu hỏi ôn tập
+    assert questions[6].question.vi.startswith("Trong mạng 5 layers")
+    corrected = [k + 1 for k, q in enumerate(questions) if q.erratum]
+    assert corrected == [1, 2, 4, 5, 7, 16]
+    assert "increase" in questions[6].erratum.en and "tăng" in questions[6].erratum.vi  # theta goes up
+    z_stated = math.log(0.9999992912 / (1 - 0.9999992912))
+    assert f"z = {z_stated:.4f}" in questions[3].erratum.en
+    assert "\\frac{1}{4}" in questions[15].answer.en and "\\frac{1}{60}" in questions[15].answer.en  # the bus
+    assert "\\frac{7}{2}" in questions[9].answer.en  # the die

@@ -56,8 +56,11 @@ class Figure:
 
 @dataclass(frozen=True)
 class Question:
+    """A question and its answer; ``erratum`` quotes and corrects a wrong answer of the notes."""
+
     question: Text
     answer: Text
+    erratum: Text | None = None
 
 
 Block = Heading | Paragraph | DerivationBlock | Table | Figure | Question

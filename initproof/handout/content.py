@@ -23,8 +23,10 @@ from initproof.verify.numeric import activation_pair
 from initproof.verify.recursion import fixed_point_slope, predict
 from initproof.verify.settings import Settings
 
-from . import experiment_figures, figures
+from . import experiment_figures, figures, review
 from .blocks import Block, DerivationBlock, Figure, Heading, Paragraph, Question, Table
+from .numbers import inline as _m
+from .numbers import significant as _g
 
 KUMAR_SIGMOID = 3.6
 """Kumar (2017), "On weight initialization in deep neural networks": sigma_w = 3.6/sqrt(n) for the sigmoid."""
@@ -41,21 +43,6 @@ class Handout:
     seed: int
 
 
-def _g(value: float, measured: bool = False) -> str:
-    """Four significant digits; powers of ten in TeX form (``7.157 \\times 10^{-7}``); a
-    ``measured`` value keeps its trailing zeros (``1.000``, not ``1``)."""
-    text = f"{value:#.4g}" if measured else f"{value:.4g}"
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-
-
-def _m(value: float) -> str:
-    """A number as inline math."""
-    return f"${_g(value)}$"
-
-
 def _latex(expr: sp.Expr) -> str:
     return f"${sp.latex(expr)}$"
 
@@ -68,7 +55,8 @@ def build(seed: int = 0, settings: Settings | None = None, timings=None) -> Hand
     by_key = {o.key: o for o in outcomes}
     findings, _ = measure("experiments", lambda: memo.findings((), EXPERIMENT_SEEDS, seed))
     blocks = (_motivation(outcomes) + _tools() + _derivations() + _evidence(outcomes, by_key, seed)
-              + measure("experiments", lambda: _experiments(findings, seed)) + _summary(by_key) + _beyond(outcomes))
+              + measure("experiments", lambda: _experiments(findings, seed)) + _summary(by_key)
+              + review.questions(by_key, {f.name: f for f in findings}) + _beyond(outcomes))
     return Handout(TITLE, blocks, outcomes, seed)
 
 

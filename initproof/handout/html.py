@@ -27,7 +27,7 @@ td, th { padding: .25rem .6rem; border-bottom: 1px solid #e4e4e4; text-align: le
 table.steps td.rel { text-align: center; } table.steps td.why { color: #555; font-size: .85rem; }
 table.steps td.lhs { text-align: right; }
 figure { margin: 1.2rem 0; } figure svg { width: 100%; height: auto; } figcaption { font-size: .9rem; color: #444; }
-details { margin: .5rem 0; } summary { cursor: pointer; font-weight: bold; }
+details { margin: .5rem 0; } summary { cursor: pointer; font-weight: bold; } p.erratum { color: #8b1a1a; }
 code { font-size: .85rem; color: #666; }
 """
 
@@ -109,7 +109,10 @@ def _(block: Figure, lang: str) -> str:
 
 @render.register
 def _(block: Question, lang: str) -> str:
-    return f"<details><summary>{prose(block.question(lang))}</summary><p>{prose(block.answer(lang))}</p></details>"
+    label = {"en": "Erratum", "vi": "Đính chính"}[lang]
+    erratum = f'<p class="erratum"><b>{label}.</b> {prose(block.erratum(lang))}</p>' if block.erratum else ""
+    return (f"<details><summary>{prose(block.question(lang))}</summary><p>{prose(block.answer(lang))}</p>"
+            f"{erratum}</details>")
 
 
 def outputs(path: Path) -> dict[Path, str]:

@@ -145,9 +145,10 @@ def _(block: Figure, lang, files, figure_dir) -> str:
 
 @render.register
 def _(block: Question, lang, files, figure_dir) -> str:
-    label = {"en": ("Question", "Answer"), "vi": ("Câu hỏi", "Trả lời")}[lang]
+    label = {"en": ("Question", "Answer", "Erratum"), "vi": ("Câu hỏi", "Trả lời", "Đính chính")}[lang]
+    erratum = f"\\\\\n\\textbf{{{label[2]}.}} {tex_escape(block.erratum(lang))}" if block.erratum else ""
     return (f"\\textbf{{{label[0]}.}} {tex_escape(block.question(lang))}\\\\\n"
-            f"\\textit{{{label[1]}:}} {tex_escape(block.answer(lang))}")
+            f"\\textit{{{label[1]}:}} {tex_escape(block.answer(lang))}{erratum}")
 
 
 def stamped(source: str) -> str:
