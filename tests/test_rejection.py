@@ -173,3 +173,54 @@ def test_exact_gain_solving_for_the_wrong_variance_is_rejected(monkeypatch) -> N
     monkeypatch.setattr(gains, "_keep_unit", keep_two)
     with pytest.raises(DerivationError, match="does not follow from the earlier steps"):
         gains.exact_gain("relu", gains.named("relu"))
+
+
+def _layers_builder(name: str) -> tuple[Builder, object]:
+    from initproof.derive.library import layers
+
+    models = {
+        "attention": ((layers.QUERIES_AND_KEYS, layers.ZERO_MEAN_Q, layers.ZERO_MEAN_K),
+                      Model(random=(layers.qv, layers.kv), definitions={layers.s: layers.SCORE})),
+        "dropout": ((layers.BERNOULLI, layers.MASK_INDEPENDENT),
+                    Model(random=(layers.mask, layers.a),
+                          definitions={layers.y: layers.mask * layers.a / (1 - layers.p)})),
+        "residual": ((layers.BRANCH_INDEPENDENT, layers.ZERO_MEAN_BRANCH, layers.BRANCH_GAIN),
+                     Model(random=(layers.stream, layers.branch),
+                           definitions={layers.after: layers.stream + layers.alpha * layers.branch})),
+    }
+    given, model = models[name]
+    return Builder("wrong", TITLE, given, model), layers
+
+
+def test_an_attention_score_without_its_d_is_rejected() -> None:
+    d, layers = _layers_builder("attention")
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Var(layers.s), Var(layers.qv) * Var(layers.kv), "independence", *NOTE, d.assumptions)
+
+
+def test_dropout_that_keeps_the_second_moment_is_rejected() -> None:
+    d, layers = _layers_builder("dropout")
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Mean(layers.y**2), Mean(layers.a**2), "Bernoulli mask", *NOTE, d.assumptions)
+    d.step(Mean(layers.y**2), Mean(layers.a**2) / (1 - layers.p), "Bernoulli mask", *NOTE, d.assumptions)
+
+
+def test_a_residual_block_that_adds_alpha_not_its_square_is_rejected() -> None:
+    d, layers = _layers_builder("residual")
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Var(layers.after), (1 + layers.alpha * layers.gain) * Var(layers.stream), "gain", *NOTE, d.assumptions)
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(sp.Limit((1 + layers.gain / layers.depth) ** layers.depth, layers.depth, sp.oo),
+               sp.exp(2 * layers.gain), "limit", *NOTE)
+
+
+def test_a_convolution_fan_that_forgets_the_groups_is_rejected() -> None:
+    from initproof.derive.library import layers
+    from initproof.derive.library.rules import IID, ZERO_BIAS, b
+    from initproof.derive.library.variance import ZERO_MEAN_W
+
+    d = Builder("wrong", TITLE, (IID, ZERO_MEAN_W, ZERO_BIAS),
+                Model(random=(layers.w, layers.a, b), definitions={z_next: layers.CONVOLUTION}))
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Var(z_next), layers.k_h * layers.k_w * layers.c_in * Var(layers.w) * Mean(layers.a**2), "layer-variance",
+               *NOTE, (IID, ZERO_MEAN_W, ZERO_BIAS))

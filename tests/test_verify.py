@@ -433,3 +433,19 @@ def test_the_checks_mirror_the_derivation_library_and_cover_every_derivation() -
         registry.builder("no-such-derivation")
     with pytest.raises(ValueError, match="registered twice"):
         registry.register("he-relu")(lambda: [])
+
+
+@pytest.mark.parametrize(("key", "wrong"), [
+    ("attention-scale/scaled-scores", 32.0),  # no 1/sqrt(d): the unscaled score's variance
+    ("dropout-variance/second-moment", 1.25),  # E[a^2]: forgets the 1/(1 - p)
+    ("dropout-variance/next-layer", 1.25),
+    ("convolution-fan/he-convolution", 0.5),  # He's rule with the fan of all 8 channels, not 8/g
+    ("residual-variance/scaled-stream", 2.0),  # 1 + c: one block's growth, not L of them
+])
+def test_the_layer_checks_reject_a_wrong_formula(outcomes, key: str, wrong: float) -> None:
+    from dataclasses import replace
+
+    assert {o.key: o for o in outcomes}[key].passed
+    (check,) = [c for c in suite.checks([key.split("/")[0]]) if f"{c.id}/{c.name}" == key]
+    outcome = run_one(replace(check, expected=wrong), settings=Settings(samples=1_000_000))
+    assert not outcome.passed and not outcome.estimate.agrees(wrong)

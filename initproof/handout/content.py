@@ -410,6 +410,43 @@ def _beyond(outcomes: list[Outcome]) -> list[Block]:
         *_gains(outcomes),
         *_chaos(),
         *_frameworks(),
+        *_layers({o.key: o for o in outcomes}),
+    ]
+
+
+def _layers(by_key: dict[str, Outcome]) -> list[Block]:
+    """Convolutions, attention, dropout and residual streams: the same identity in other shapes."""
+    conv, scores = by_key["convolution-fan/he-convolution"], by_key["attention-scale/scaled-scores"]
+    dropped, stream = by_key["dropout-variance/next-layer"], by_key["residual-variance/scaled-stream"]
+
+    def measured(o: Outcome) -> str:
+        return f"${_g(o.estimate.estimate, True)}$ $[{_g(o.estimate.ci[0], True)}, {_g(o.estimate.ci[1], True)}]$"
+
+    return [
+        Heading(Text("Beyond the fully connected layer", "Ngoài lớp kết nối đầy đủ")),
+        Paragraph(Text(
+            "The layer identity $\\operatorname{Var}(z) = n \\operatorname{Var}(w) E[a^2]$ in other shapes, each "
+            "derived with checked steps and held against a real layer in numpy. A grouped convolution sums "
+            f"$k_h k_w C_{{in}}/g$ products: at He's rule for that fan, $E[z^2]$ measured {measured(conv)} against "
+            f"{_g(conv.expected)}. An attention score sums $d$ products of a query and a key: divided by "
+            f"$\\sqrt{{d}}$, scores of projected random tokens measured {measured(scores)} against "
+            f"{_g(scores.expected)}. Inverted dropout keeps the mean and multiplies the next layer's variance by "
+            f"$1/(1 - p)$: {measured(dropped)} against {_g(dropped.expected)} at $p = 0.3$. A residual stream "
+            "multiplies its variance by $1 + \\alpha^2 c$ per block; with $\\alpha = 1/\\sqrt{L}$ the growth stays "
+            f"below $e^c$: {measured(stream)} against $(1 + 1/8)^8 = {_g(stream.expected)}$.",
+            "Đẳng thức của lớp $\\operatorname{Var}(z) = n \\operatorname{Var}(w) E[a^2]$ ở những dạng khác, mỗi "
+            "dạng được chứng minh với các bước được kiểm tra và đối chiếu với một lớp thật viết bằng numpy. Phép "
+            f"tích chập theo nhóm là tổng của $k_h k_w C_{{in}}/g$ tích: với quy tắc He cho fan đó, $E[z^2]$ đo được "
+            f"{measured(conv)}, so với {_g(conv.expected)}. Điểm attention là tổng của $d$ tích giữa query và key: "
+            f"chia cho $\\sqrt{{d}}$, điểm của các token ngẫu nhiên đã chiếu đo được {measured(scores)}, so với "
+            f"{_g(scores.expected)}. Dropout đảo giữ nguyên kỳ vọng và nhân phương sai của lớp sau với $1/(1 - p)$: "
+            f"{measured(dropped)} so với {_g(dropped.expected)} khi $p = 0.3$. Dòng residual nhân phương sai với "
+            "$1 + \\alpha^2 c$ sau mỗi khối; với $\\alpha = 1/\\sqrt{L}$, mức tăng không vượt quá $e^c$: "
+            f"{measured(stream)} so với $(1 + 1/8)^8 = {_g(stream.expected)}$.")),
+        DerivationBlock("convolution-fan"),
+        DerivationBlock("attention-scale"),
+        DerivationBlock("dropout-variance"),
+        DerivationBlock("residual-variance"),
     ]
 
 

@@ -1,0 +1,200 @@
+"""Beyond the fully connected layer: convolutions, attention scores, dropout and residual streams.
+
+Each is the layer identity of :mod:`.variance` in another shape: a convolution is a sum over its
+receptive field, an attention score a sum over the head dimension, an inverted-dropout layer a layer
+whose inputs carry a Bernoulli mask, a residual block a sum of the stream and its branch.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import stats
+
+from ..assumptions import Assumption, goal, iid, independent, zero_mean
+from ..derivation import Builder, Derivation
+from ..functions import relu
+from ..moments import Mean, Var
+from ..registry import register
+from ..steps import Model
+from ..symbols import i, n, q, x
+from ..text import Text
+from .rules import (
+    FORWARD_GOAL,
+    GAUSSIAN_PREACTIVATION,
+    IID,
+    SYMMETRIC_UNIFORM,
+    ZERO_BIAS,
+    a,
+    activation,
+    b,
+    distributions,
+    preserve,
+    w,
+    z_l,
+    z_next,
+)
+from .variance import ZERO_MEAN_W
+
+k_h, k_w, c_in, c_out, groups, d_k = sp.symbols("k_h k_w C_in C_out g d", positive=True, integer=True)
+FIELD = k_h * k_w * c_in / groups
+"""The receptive field of a convolution: kernel height times width times the input channels of its group."""
+W, A = sp.IndexedBase(w), sp.IndexedBase(a)
+CONVOLUTION = sp.Sum(W[i] * A[i], (i, 1, FIELD)) + b
+
+
+@register("convolution-fan")
+def convolution_fan() -> Derivation:
+    r"""He's rule for a (grouped) convolution: an output sums :math:`k_h k_w C_{in}/g` products, so
+    :math:`\operatorname{Var}(w) = 2g/(k_h k_w C_{in})` before a ReLU."""
+    act = activation("ReLU", relu(z_l))
+    d = Builder("convolution-fan",
+                Text("The fan-in of a convolution, and He's rule for it", "Fan-in của phép tích chập và quy tắc He"),
+                (IID, ZERO_MEAN_W, ZERO_BIAS, act, GAUSSIAN_PREACTIVATION, FORWARD_GOAL, SYMMETRIC_UNIFORM),
+                Model(random=(w, a, b, z_l), definitions={z_next: CONVOLUTION}))
+    d.step(Var(z_next), Var(CONVOLUTION), "definition",
+           "an output of a convolution with $g$ groups sums its receptive field: $k_h k_w$ positions of the "
+           "$C_{in}/g$ input channels of its group",
+           "một đầu ra của phép tích chập với $g$ nhóm là tổng trên vùng tiếp nhận: $k_h k_w$ vị trí của $C_{in}/g$ "
+           "kênh đầu vào trong nhóm của nó")
+    d.then(FIELD * Var(w) * Mean(a**2), "layer-variance",
+           "a sum of i.i.d. products with $E[w] = 0$ and $b = 0$, as in a dense layer with fan-in $k_h k_w C_{in}/g$",
+           "tổng các tích i.i.d. với $E[w] = 0$ và $b = 0$, như lớp kết nối đầy đủ có fan-in $k_h k_w C_{in}/g$",
+           (IID, ZERO_MEAN_W, ZERO_BIAS))
+    exact = d.last
+    d.result("fan-in")
+    density = stats.density(stats.Normal("z_l", 0, sp.sqrt(q)))(x)
+    d.step(Mean(a**2), sp.Integral(x**2 * density, (x, 0, sp.oo)), "half moment",
+           "ReLU zeroes the negative half of a Gaussian pre-activation",
+           "ReLU triệt tiêu nửa âm của tiền kích hoạt chuẩn", (act, GAUSSIAN_PREACTIVATION))
+    d.then(d.last.rhs.doit(conds="none").subs(q, Var(z_l)), "integration",
+           "evaluate with $q = \\operatorname{Var}(z_l)$", "tính tích phân với $q = \\operatorname{Var}(z_l)$",
+           (act, GAUSSIAN_PREACTIVATION))
+    second_moment = d.last
+    d.step(Var(z_next), exact.rhs.xreplace({second_moment.lhs: second_moment.rhs}), "substitution",
+           "insert the half moment", "thay moment nửa vào", using=(exact, second_moment))
+    _, variance = preserve(d, d.last, Var(z_l))
+    d.result("forward")
+    distributions(d, variance)
+    return d.build(main="forward")
+
+
+qv, kv, s = sp.symbols("q k s")
+scale = sp.Symbol("c", positive=True)
+Q, K = sp.IndexedBase(qv), sp.IndexedBase(kv)
+SCORE = sp.Sum(Q[i] * K[i], (i, 1, d_k))
+QUERIES_AND_KEYS = iid(qv, kv)
+ZERO_MEAN_Q, ZERO_MEAN_K = zero_mean(qv, "queries", "query"), zero_mean(kv, "keys", "key")
+SCORE_GOAL = goal("score-variance", "the goal: a scaled score as spread as one product of a query and a key",
+                  "mục tiêu: điểm đã chia tỉ lệ có phương sai bằng tích của một query và một key",
+                  (Var(scale * s), Var(qv) * Var(kv)))
+
+
+@register("attention-scale")
+def attention_scale() -> Derivation:
+    r""":math:`\operatorname{Var}(q \cdot k) = d \operatorname{Var}(q)\operatorname{Var}(k)` for independent
+    zero-mean entries, hence the :math:`1/\sqrt{d}` of scaled dot-product attention."""
+    d = Builder("attention-scale",
+                Text("The scale of attention scores", "Tỉ lệ của điểm attention"),
+                (QUERIES_AND_KEYS, ZERO_MEAN_Q, ZERO_MEAN_K, SCORE_GOAL),
+                Model(random=(qv, kv), definitions={s: SCORE}))
+    d.step(Var(s), Var(SCORE), "definition", "the score of a query and a key: $s = \\sum_{i=1}^{d} q_i k_i$",
+           "điểm của một query và một key: $s = \\sum_{i=1}^{d} q_i k_i$")
+    d.then(d_k * Var(qv * kv), "independence", "$d$ independent, identically distributed products",
+           "$d$ tích độc lập, cùng phân phối", (QUERIES_AND_KEYS,))
+    unscaled = d.then(d_k * Var(qv) * Var(kv), "product-variance", "zero-mean factors: $\\operatorname{Var}(qk) = "
+                      "\\operatorname{Var}(q)\\operatorname{Var}(k)$", "thừa số kỳ vọng 0: $\\operatorname{Var}(qk) = "
+                      "\\operatorname{Var}(q)\\operatorname{Var}(k)$", (QUERIES_AND_KEYS, ZERO_MEAN_Q, ZERO_MEAN_K))
+    d.result("score")
+    d.step(Var(scale * s), scale**2 * unscaled, "scaling", "a constant factor $c$ scales the variance by $c^2$",
+           "nhân với hằng số $c$ thì phương sai nhân $c^2$", (QUERIES_AND_KEYS, ZERO_MEAN_Q, ZERO_MEAN_K))
+    d.require(Var(scale * s), Var(qv) * Var(kv), "scale the score back to one product",
+              "đưa điểm về độ lớn của một tích", (SCORE_GOAL,))
+    premise = sp.Eq(Var(qv) * Var(kv), scale**2 * unscaled)
+    condition = d.solved(sp.Eq(sp.cancel(premise.rhs / premise.lhs), 1), premise, scale, "cancel",
+                         "cancel $\\operatorname{Var}(q)\\operatorname{Var}(k)$",
+                         "giản ước $\\operatorname{Var}(q)\\operatorname{Var}(k)$")
+    d.solve(condition, scale, "solve", "the positive root", "nghiệm dương")
+    d.result("scale")
+    return d.build(main="score")
+
+
+mask, y = sp.symbols("m y")
+p = sp.Symbol("p", positive=True)
+M = sp.IndexedBase(mask)
+BERNOULLI = Assumption("bernoulli-mask", Text("a Bernoulli mask keeps each input with probability 1 - p",
+                                              "mặt nạ Bernoulli giữ mỗi đầu vào với xác suất 1 - p"),
+                       ((Mean(mask), 1 - p), (Var(mask), p * (1 - p))))
+MASK_INDEPENDENT = independent("independent-mask", "the mask is independent of the activations",
+                               "mặt nạ độc lập với các kích hoạt", (mask,), (a,))
+DROPPED_LAYER = iid(w, mask, a)
+
+
+@register("dropout-variance")
+def dropout_variance() -> Derivation:
+    r"""Inverted dropout :math:`y = m a/(1 - p)` keeps the mean, multiplies the second moment by
+    :math:`1/(1 - p)`, and so the next layer's variance; :math:`(1 - p)` times the rule restores it."""
+    d = Builder("dropout-variance",
+                Text("Inverted dropout: the mean is kept, the second moment grows",
+                     "Dropout đảo: kỳ vọng giữ nguyên, mômen bậc hai tăng"),
+                (BERNOULLI, MASK_INDEPENDENT, DROPPED_LAYER, ZERO_MEAN_W, ZERO_BIAS),
+                Model(random=(mask, a, w, b),
+                      definitions={y: mask * a / (1 - p), z_next: sp.Sum(W[i] * M[i] * A[i], (i, 1, n)) / (1 - p) + b}))
+    d.step(Mean(y), Mean(mask * a / (1 - p)), "definition", "inverted dropout: $y = m a/(1 - p)$",
+           "dropout đảo: $y = m a/(1 - p)$")
+    d.then(Mean(mask) * Mean(a) / (1 - p), "independence", "the mask is independent of $a$",
+           "mặt nạ độc lập với $a$", (MASK_INDEPENDENT,))
+    d.then(Mean(a), "Bernoulli mask", "$E[m] = 1 - p$", "$E[m] = 1 - p$", (MASK_INDEPENDENT, BERNOULLI))
+    d.result("mean")
+    d.step(Mean(y**2), Mean(mask**2) * Mean(a**2) / (1 - p) ** 2, "independence",
+           "square, then factor the independent mask", "bình phương rồi tách mặt nạ độc lập", (MASK_INDEPENDENT,))
+    d.then(Mean(a**2) / (1 - p), "Bernoulli mask", "$E[m^2] = E[m] = 1 - p$ for $m \\in \\{0, 1\\}$",
+                    "$E[m^2] = E[m] = 1 - p$ vì $m \\in \\{0, 1\\}$", (MASK_INDEPENDENT, BERNOULLI))
+    moment = d.last
+    d.result("second-moment")
+    d.step(Var(z_next), n * Var(w) * Mean(mask**2) * Mean(a**2) / (1 - p) ** 2, "layer-variance",
+           "the next layer sums $n$ i.i.d. products $w_i m_i a_i/(1 - p)$", "lớp sau là tổng của $n$ tích i.i.d. "
+           "$w_i m_i a_i/(1 - p)$", (DROPPED_LAYER, ZERO_MEAN_W, ZERO_BIAS))
+    d.then(n * Var(w) * moment.rhs, "Bernoulli mask", "$E[m^2] = 1 - p$: the layer sees $E[y^2]$",
+           "$E[m^2] = 1 - p$: lớp sau nhận $E[y^2]$", (DROPPED_LAYER, ZERO_MEAN_W, ZERO_BIAS, BERNOULLI))
+    d.result("next-layer")
+    return d.build(main="second-moment")
+
+
+stream, branch, after = sp.symbols("x_l f_l x_{l+1}")
+alpha, gain, depth, growth = sp.symbols("alpha c L G_L", positive=True)
+BRANCH_INDEPENDENT = independent("independent-branch", "the branch's output is uncorrelated with the stream",
+                                 "đầu ra của nhánh không tương quan với dòng chính", (branch,), (stream,))
+ZERO_MEAN_BRANCH = zero_mean(branch, "branch outputs", "đầu ra của nhánh")
+BRANCH_GAIN = Assumption("branch-gain", Text("the branch multiplies the variance by a gain c",
+                                             "nhánh nhân phương sai lên c lần"),
+                         ((Var(branch), gain * Var(stream)),))
+
+
+@register("residual-variance")
+def residual_variance() -> Derivation:
+    r""":math:`x_{l+1} = x_l + \alpha f(x_l)` multiplies the variance by :math:`1 + \alpha^2 c` per block, so
+    :math:`(1 + \alpha^2 c)^L` over :math:`L` blocks: exponential for :math:`\alpha = 1`, bounded by
+    :math:`e^c` for :math:`\alpha = 1/\sqrt{L}`."""
+    d = Builder("residual-variance",
+                Text("The variance of a residual stream", "Phương sai của dòng residual"),
+                (BRANCH_INDEPENDENT, ZERO_MEAN_BRANCH, BRANCH_GAIN),
+                Model(random=(stream, branch), definitions={after: stream + alpha * branch}))
+    d.step(Var(after), Var(stream + alpha * branch), "definition", "a block adds its scaled branch to the stream",
+           "mỗi khối cộng nhánh đã nhân tỉ lệ vào dòng chính")
+    d.then(Var(stream) + alpha**2 * Var(branch), "independence", "uncorrelated terms: the variances add",
+           "các số hạng không tương quan: phương sai cộng lại", (BRANCH_INDEPENDENT,))
+    d.then((1 + alpha**2 * gain) * Var(stream), "branch gain", "$\\operatorname{Var}(f_l) = c "
+           "\\operatorname{Var}(x_l)$", "$\\operatorname{Var}(f_l) = c \\operatorname{Var}(x_l)$",
+           (BRANCH_INDEPENDENT, BRANCH_GAIN))
+    d.result("block")
+    total = d.solve(sp.Eq(growth, (1 + alpha**2 * gain) ** depth), growth, "definition",
+                    "$L$ blocks multiply the variance $L$ times: "
+                    "$G_L = \\operatorname{Var}(x_L)/\\operatorname{Var}(x_0)$",
+                    "$L$ khối nhân phương sai $L$ lần: $G_L = \\operatorname{Var}(x_L)/\\operatorname{Var}(x_0)$",
+                    defines=True)
+    d.result("growth")
+    d.step(sp.Limit(total.subs(alpha, 1 / sp.sqrt(depth)), depth, sp.oo), sp.exp(gain), "limit",
+           "with $\\alpha = 1/\\sqrt{L}$: $(1 + c/L)^L \\to e^c$",
+           "với $\\alpha = 1/\\sqrt{L}$: $(1 + c/L)^L \\to e^c$")
+    d.result("bounded")
+    return d.build(main="block")
