@@ -449,3 +449,15 @@ def test_the_layer_checks_reject_a_wrong_formula(outcomes, key: str, wrong: floa
     (check,) = [c for c in suite.checks([key.split("/")[0]]) if f"{c.id}/{c.name}" == key]
     outcome = run_one(replace(check, expected=wrong), settings=Settings(samples=1_000_000))
     assert not outcome.passed and not outcome.estimate.agrees(wrong)
+
+
+def test_the_numpy_convolution_is_torchs_grouped_conv2d() -> None:
+    torch = pytest.importorskip("torch", reason="torch not installed (pip install torch==2.13.0; CI installs it)")
+    from initproof.verify.library.layers import grouped_convolution
+
+    rng = np.random.default_rng(0)
+    x, weights = rng.standard_normal((3, 8, 6, 5)), rng.standard_normal((3, 4, 4, 3, 2))
+    ours = grouped_convolution(x, weights, 2)
+    theirs = np.stack([torch.nn.functional.conv2d(torch.tensor(x[k:k + 1]), torch.tensor(weights[k]), groups=2)
+                       .numpy()[0] for k in range(3)])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)

@@ -18,7 +18,9 @@ from initproof.derive.library.layers import (
     groups,
     k_h,
     k_w,
+    kv,
     p,
+    qv,
 )
 from initproof.derive.library.rules import a, w
 from initproof.derive.moments import Mean, Var
@@ -34,19 +36,21 @@ def _result(identifier: str, name: str, values: dict) -> float:
 
 
 def grouped_convolution(x: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray:
-    """A 'valid' 2-D convolution (cross-correlation, as deep-learning frameworks compute it) of images
-    ``x`` (batch, C_in, H, W) with ``weights`` (C_out, C_in/groups, k_h, k_w), stride 1."""
-    out_channels, per_group, kh, kw = weights.shape
+    """A 'valid' 2-D convolution (cross-correlation, as deep-learning frameworks compute it), stride 1,
+    of images ``x`` (batch, C_in, H, W), each with kernels of its own: ``weights`` (batch, C_out,
+    C_in/groups, k_h, k_w)."""
+    _, out_channels, per_group, kh, kw = weights.shape
     windows = sliding_window_view(x, (kh, kw), axis=(2, 3))  # batch, C_in, H', W', k_h, k_w
     outputs = []
     for group in range(groups):
         inputs = windows[:, group * per_group:(group + 1) * per_group]
-        kernel = weights[group * out_channels // groups:(group + 1) * out_channels // groups]
-        outputs.append(np.einsum("bchwij,ocij->bohw", inputs, kernel, optimize=True))
+        kernels = weights[:, group * out_channels // groups:(group + 1) * out_channels // groups]
+        outputs.append(np.einsum("bchwij,bocij->bohw", inputs, kernels, optimize=True))
     return np.concatenate(outputs, axis=1)
 
 
-CONVOLUTION = {"C_in": 8, "C_out": 4, "groups": 2, "kernel": 3, "size": 10, "batch": 2}
+CONVOLUTION = {"C_in": 8, "C_out": 4, "groups": 2, "kernel": 3, "size": 5}
+"""The checked convolution: 3x3 kernels over 5x5 images, 8 input channels in 2 groups, 4 outputs."""
 
 
 @register("convolution-fan")
@@ -55,16 +59,14 @@ def convolution_fan() -> list:
     sizes = {k_h: shape["kernel"], k_w: shape["kernel"], c_in: shape["C_in"], groups: shape["groups"]}
     variance = _result("convolution-fan", "forward", sizes)
     expected = _result("convolution-fan", "fan-in", sizes | {Var(w): variance, Mean(a**2): sp.Rational(1, 2)})
-    per_draw = shape["batch"] * shape["C_out"] * (shape["size"] - shape["kernel"] + 1) ** 2
+    per_image = shape["C_out"] * (shape["size"] - shape["kernel"] + 1) ** 2
 
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
-        values = []
-        for _ in range(-(-k // per_draw)):
-            x = np.maximum(rng.standard_normal((shape["batch"], shape["C_in"], shape["size"], shape["size"])), 0)
-            weights = np.sqrt(variance) * rng.standard_normal(
-                (shape["C_out"], shape["C_in"] // shape["groups"], shape["kernel"], shape["kernel"]))
-            values.append(grouped_convolution(x, weights, shape["groups"]).ravel() ** 2)
-        return np.concatenate(values)[:k]
+        images = -(-k // per_image)
+        x = np.maximum(rng.standard_normal((images, shape["C_in"], shape["size"], shape["size"])), 0)
+        weights = np.sqrt(variance) * rng.standard_normal(
+            (images, shape["C_out"], shape["C_in"] // shape["groups"], shape["kernel"], shape["kernel"]))
+        return grouped_convolution(x, weights, shape["groups"]).ravel()[:k] ** 2
 
     return [SamplingCheck(
         "convolution-fan", "he-convolution",
@@ -76,14 +78,14 @@ def convolution_fan() -> list:
 
 
 ATTENTION = {"tokens": 32, "model": 64, "head": 32}
+"""The checked attention head: 32 random tokens of width 64 projected to queries and keys of width 32."""
 
 
 @register("attention-scale")
 def attention_scale() -> list:
     tokens, model, head = ATTENTION["tokens"], ATTENTION["model"], ATTENTION["head"]
     scale = _result("attention-scale", "scale", {d_k: head})
-    expected = scale**2 * _result("attention-scale", "score", {d_k: head, Var(sp.Symbol("q")): 1,
-                                                                Var(sp.Symbol("k")): 1})
+    expected = scale**2 * _result("attention-scale", "score", {d_k: head, Var(qv): 1, Var(kv): 1})
     pairs = ~np.eye(tokens, dtype=bool)
     per_draw = tokens * (tokens - 1)
 
@@ -140,7 +142,7 @@ def dropout_variance() -> list:
     ]
 
 
-RESIDUAL = {"blocks": 8, "width": 128, "batch": 32, "gain": 1.0}
+RESIDUAL = {"blocks": 8, "width": 64, "batch": 64, "gain": 1.0}
 
 
 @register("residual-variance")
