@@ -213,3 +213,18 @@ def test_the_notes_review_questions_are_all_answered_and_the_wrong_answers_corre
     assert f"z = {z_stated:.4f}" in questions[3].erratum.en
     assert "\\frac{1}{4}" in questions[15].answer.en and "\\frac{1}{60}" in questions[15].answer.en  # the bus
     assert "\\frac{7}{2}" in questions[9].answer.en  # the die
+
+
+def test_the_notebook_runs_top_to_bottom(handout, tmp_path) -> None:
+    nbclient = pytest.importorskip("nbclient", reason="nbclient not installed (the test extra installs it)")
+    pytest.importorskip("ipykernel", reason="ipykernel not installed (the test extra installs it)")
+    from initproof.handout import notebook
+
+    book = notebook.notebook(handout, "vi")
+    assert "## 7. Câu hỏi ôn tập của bài giảng" in [c.source for c in book.cells]
+    assert sum(bool(c.get("attachments")) for c in book.cells) == 10  # every figure, as an image
+    assert any(c.source.startswith("### Khởi tạo He") for c in book.cells)  # derivations as Markdown
+    nbclient.NotebookClient(book, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()  # raises on an error
+    printed = "".join(o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs)
+    assert "he-relu" in printed and "pass" in printed and "agrees" in printed

@@ -137,7 +137,7 @@ def raw_pixels(seeds: list[np.random.SeedSequence]) -> Finding:
              "Sigmoid: more stable. -> ReLU is not always stronger than the sigmoid.",
              "ReLU: Loss giữ nguyên ở 10, ko học đc -> bước nhảy quá lớn. (Cần Normalize thêm nếu dùng ReLU) "
              "Sigmoid: ổn định hơn. -> ReLU ko phải luon luon mạnh hơn Sigmoid."),
-        "002 Experimental Result",
+        "Experimental Result",
         Text("confirmed in a seed when ReLU on 0-255 pixels ends at most twice chance (test accuracy <= 0.2), "
              "the sigmoid beats it by 0.1, and ReLU on standardised pixels reaches 0.9 (SGD, lr 0.1, 8 epochs)",
              "đúng ở một hạt giống khi ReLU với điểm ảnh 0-255 không hơn hai lần đoán mò (độ chính xác <= 0,2), "
@@ -173,7 +173,7 @@ def nonlinearity(seeds: list[np.random.SeedSequence]) -> Finding:
              "Nếu không có các Non-Linear thì hàm sẽ như này: f = W_1 W_2 x = W_3 x -> nó sẽ trở lại thành Linear "
              "Classifier. Trong ví dụ này không thể có một đường Linear nào phù hợp để có thể phân loại giữa xanh "
              "và đỏ."),
-        "003 §1.1",
+        "1.1. Tại sao lại cần Non-Linear mới thành Neural Network?",
         Text("confirmed in a seed when, on a red disc inside a blue ring (3 weight layers of 16 units, SGD, lr 0.1, "
              "60 epochs), the network without activation reaches a test accuracy of at most 0.7 (chance: 0.5) and "
              "the tanh and ReLU networks at least 0.95",
@@ -201,7 +201,7 @@ def symmetry(seeds: list[np.random.SeedSequence]) -> Finding:
              "nếu chúng ta khởi tạo trọng số bằng 0 thì quá trình training nó sẽ không hoạt động bởi vì tất cả "
              "đơn vị ẩn giống hệt nhau, chính xác là tính toán các hàm như nhau, và tất cả đơn vị ẩn cập nhật "
              "như nhau ở từng lần lặp Gradient descent"),
-        "001",
+        "Các khái niệm cơ bản về Neural Network: Khởi tạo trọng số",
         Text("confirmed in a seed when, after 3 epochs from equal weights (0.01), the largest difference between "
              "the first layer's units is 0 (to 1e-12), and above 0.1 from Xavier's random weights",
              "đúng ở một hạt giống khi, sau 3 epoch từ trọng số bằng nhau (0,01), chênh lệch lớn nhất giữa các "
@@ -228,7 +228,7 @@ def exploding(seeds: list[np.random.SeedSequence]) -> Finding:
              "high: the gradient grows layer by layer and training does not converge.",
              "Exploding Gradient xảy ra khi trọng số được khởi tạo quá lớn hoặc learning rate quá cao, làm "
              "Gradient tăng mạnh qua từng layer. Điều này khiến quá trình training không hội tụ"),
-        "004 §2.3",
+        "Model Initialization, 5. Câu hỏi ôn tập",
         Text("confirmed in a seed when a 5-layer ReLU network with N(0, 1) weights and lr 1 diverges (a loss that "
              "is not finite) or ends at most twice chance",
              "đúng ở một hạt giống khi mạng ReLU 5 lớp với trọng số N(0, 1) và lr 1 phân kỳ (loss không hữu hạn) "
@@ -258,7 +258,7 @@ def learning_rate(seeds: list[np.random.SeedSequence], rates: tuple[float, ...] 
         "learning-rate",
         Text("Learning too fast -> overfitting; the loss plot should converge slowly.",
              "học nhanh quá -> overfitting. loss plot should converge slowly."),
-        "000 Learning Rate and Initialize Weight",
+        "Learning Rate and Initialize Weight",
         Text("confirmed in a seed when the largest rate overfits (train loss < 0.1, test loss above it by 0.3) and "
              "the smallest does not; a rate that diverges or stays high is instability, not overfitting",
              "đúng ở một hạt giống khi lr lớn nhất overfit (loss huấn luyện < 0,1, loss kiểm tra hơn nó 0,3) còn lr "
@@ -288,7 +288,7 @@ def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Find
              "overfitting or underfitting for each kind of activation function.",
              "Mục đích của 3 cái khởi tạo Random, Kaiming, Xavier (khởi tạo mặc định) là để xem xét tính "
              "overfit or underfit của từng kiểu activation function."),
-        "000 Learning Rate and Initialize Weight",
+        "Learning Rate and Initialize Weight",
         Text(f"confirmed in a seed when, in 5-layer {activation} networks after 5 epochs (SGD, lr 0.1), {rule_en} "
              f"reaches a test accuracy within 0.02 of the best of: {', '.join(inits)}",
              f"đúng ở một hạt giống khi, với mạng {activation} 5 lớp sau 5 epoch (SGD, lr 0,1), {rule_vi} đạt độ "
@@ -333,7 +333,7 @@ def depth(seeds: list[np.random.SeedSequence]) -> Finding:
              "Trong mạng 5 layers, tại sao giá trị theta giảm nhưng không đáng kể khi backward? Gradient tại "
              "mỗi layer rất nhỏ: 0.919 - 0.01 x (-0.0002) = 0.919002. Sự thay đổi 0.000002 là không đáng kể, "
              "minh họa rõ vấn đề Gradient Vanishing."),
-        "004 Gradient Vanishing",
+        "Model Initialization, 5. Câu hỏi ôn tập",
         Text("confirmed in a seed when, in sigmoid networks with Xavier's 1/n (SGD, lr 0.1, batch 32), the first "
              "layer's weight-gradient norm (root mean square over the training examples) over the last layer's "
              "is below 1 at step 0 with 5 layers and lower with 8, and one step changes W_1 by less at 8 layers "

@@ -47,6 +47,7 @@ FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (
            "pdflatex"),
     Format("html", ".html", "initproof.handout.html", "one self-contained page"),
     Format("tex", "", "initproof.handout.latex", "a folder of LaTeX sources and figures"),
+    Format("ipynb", ".ipynb", "initproof.handout.notebook", "a Jupyter notebook with live cells (Colab)"),
 )}
 
 
