@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
 from initproof import derive
@@ -99,6 +100,16 @@ def _parser() -> argparse.ArgumentParser:
     audit_notes.add_argument("--claims", type=Path, metavar="FILE",
                              help="a TOML file of claims to grade instead (the format: initproof/derive/notes.toml)")
     _training_parsers(commands, lang, as_json)
+    inspect = commands.add_parser(
+        "inspect", help="predict and measure per-layer variances of a PyTorch model of yours (needs torch)",
+        description="Build the model from MODULE:FACTORY (a function or class of an importable module; the "
+                    "working directory is searched first), run it on Gaussian inputs, and hold each layer's "
+                    "measured forward and gradient mean squares against the mean-field prediction.",
+        parents=[as_json])
+    inspect.add_argument("target", metavar="MODULE:FACTORY", help="e.g. mymodels:make_resnet")
+    inspect.add_argument("--input", required=True, metavar="SHAPE", help="input shape, batch first, e.g. 64,3,32,32")
+    inspect.add_argument("--replicates", type=_positive_int, default=4, help="models built with seeds S, S+1, ...")
+    inspect.add_argument("--seed", type=_seed, default=0)
     handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)", parents=[lang])
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
     handout.add_argument("--format", choices=tuple(FORMATS),
@@ -562,8 +573,54 @@ def _init(text: str, gain: derive.Derivation):
     return Init(text, variance)
 
 
+def _inspect(args: argparse.Namespace) -> tuple[str, int]:
+    import importlib
+
+    from initproof.verify import report
+    from initproof.verify.inspection import inspect
+
+    if find_spec("torch") is None:
+        raise UsageError("inspect needs PyTorch: pip install torch")
+    shape = _shape(args.input)
+    if args.replicates > 64:
+        raise UsageError(f"--replicates must be at most 64, not {args.replicates}")
+    module_name, _, factory_name = args.target.partition(":")
+    if not module_name or not factory_name.isidentifier():
+        raise UsageError(f"{args.target!r} is not MODULE:FACTORY (e.g. mymodels:make_model)")
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        factory = getattr(importlib.import_module(module_name), factory_name)
+    except ImportError as error:
+        raise UsageError(f"cannot import {module_name!r}: {error}") from None
+    except AttributeError:
+        raise UsageError(f"{module_name!r} has no {factory_name!r}") from None
+    finally:
+        sys.path.remove(str(Path.cwd()))
+    try:
+        result = inspect(factory, shape, args.replicates, args.seed)
+    except Exception as error:  # the user's code: any failure is reported in one line
+        raise UsageError(f"{args.target} on an input of shape {shape}: {type(error).__name__}: "
+                         f"{str(error).splitlines()[0] if str(error) else ''}") from None
+    if args.json:
+        return _json({"rows": [row.as_dict() for row in result.rows], "stopped": result.stopped,
+                      "replicates": result.replicates}, indent=2), 0
+    return report.inspection_table(result), 0
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    """``64,3,32,32`` as a shape: 1 to 6 positive sizes, at most 1e8 elements."""
+    try:
+        shape = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(f"--input {text!r} is not a shape such as 64,3,32,32") from None
+    if not 1 <= len(shape) <= 6 or min(shape) < 1 or math.prod(shape) > 10**8:
+        raise UsageError(f"--input {text!r}: 1 to 6 positive sizes and at most 1e8 elements")
+    return shape
+
+
 COMMANDS = {"list": _list, "derive": _derive, "gain": _gain, "frameworks": _frameworks, "verify": _verify,
-            "handout": _handout, "audit-notes": _audit, "experiment": _experiment, "train": _train}
+            "handout": _handout, "audit-notes": _audit, "experiment": _experiment, "train": _train,
+            "inspect": _inspect}
 
 
 EXPRESSIONS = ("--activation", "--var-w", "--bias-var", "--init")

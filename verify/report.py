@@ -16,6 +16,7 @@ from .rule import RuleReport, layer_verdict
 from .settings import Settings
 
 if TYPE_CHECKING:  # scipy.stats, which the torch comparison needs, takes half a second to import
+    from .inspection import Inspection
     from .torch_check import TorchComparison
 
 HEADER = ("id", "claim", "expected", "measured", "interval", "verdict")
@@ -191,3 +192,29 @@ def experiments_table(findings: list, lang: str) -> str:
             lines.append(f"    {label}: {shown}" + (f"; {missing} {words['not finite']}" if missing else ""))
         lines += [f"    {words['held'].format(sum(finding.held), len(finding.held))}", ""]
     return "\n".join(lines).rstrip()
+
+
+def inspection_table(result: Inspection) -> str:
+    """Per leaf module: predicted and measured mean squares of its output and of the gradient reaching
+    it, with their ratio (the measurement's range over replicates in brackets)."""
+    def number(value: float | None) -> str:
+        return "-" if value is None or not np.isfinite(value) else f"{value:.4g}"
+
+    def ratio(measured: float, predicted: float | None) -> str:
+        known = predicted is not None and np.isfinite(predicted) and predicted != 0
+        return f"{measured / predicted:.3f}" if known else "-"
+
+    header = ("#", "module", "output shape", "E[y^2] predicted", "measured [range]", "ratio",
+              "E[g^2] predicted", "measured [range]", "ratio")
+    rows = [(str(r.index), r.module, "x".join(map(str, r.shape)), number(r.forward),
+             f"{number(r.measured_forward)} [{number(r.forward_spread[0])}, {number(r.forward_spread[1])}]",
+             ratio(r.measured_forward, r.forward), number(r.backward),
+             f"{number(r.measured_backward)} [{number(r.backward_spread[0])}, {number(r.backward_spread[1])}]",
+             ratio(r.measured_backward, r.backward)) for r in result.rows]
+    lines = columns(header, rows)
+    lines += ["", f"Gaussian inputs N(0, 1), output gradient N(0, 1); {result.replicates} models, built with "
+                  "consecutive seeds; predictions from the weights each module has (mean-field, Gaussian "
+                  "pre-activations)."]
+    if result.stopped:
+        lines.append(f"prediction stopped: {result.stopped}")
+    return "\n".join(lines)
