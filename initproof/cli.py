@@ -115,8 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--format", choices=tuple(FORMATS),
                          help="; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())
                          + "; default: pdf when pdflatex is installed, else html")
-    handout.add_argument("--seed", type=_seed, default=0, help="seed of the verification run")
+    handout.add_argument("--seed", type=_seed, default=0,
+                         help="seed of the verification run (with --exercises: of the numbers on the sheet)")
     handout.add_argument("--force", action="store_true", help="replace a LaTeX source edited since it was written")
+    handout.add_argument("--exercises", action="store_true",
+                         help="an exercise sheet with fresh numbers for --seed, and its answer key beside it "
+                              "(NAME-answers)")
     return parser
 
 
@@ -424,7 +428,7 @@ class Progress:
 
 def _handout(args: argparse.Namespace) -> tuple[str, int]:
     from .handout.build import build as build_handout
-    from .handout.build import check_destination, require_engine
+    from .handout.build import build_exercises, check_destination, require_engine
 
     fmt = args.format
     if fmt is None:
@@ -434,14 +438,19 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
                   "(apt-get install texlive-latex-recommended texlive-lang-other lmodern) for the PDF",
                   file=sys.stderr)
     path = args.output or FORMATS[fmt].default_path(args.lang)
+    if args.exercises and not args.output:
+        path = path.with_name(path.name.replace("handout", "exercises", 1))
     try:
         check_destination(path, fmt, args.force)
     except HandoutError as error:
         raise UsageError(str(error)) from None
     try:
         require_engine(fmt)  # before proving anything
-        _proved()
-        written = build_handout(path, args.lang, fmt, args.seed, force=args.force)
+        if args.exercises:
+            written = build_exercises(path, args.lang, fmt, args.seed, force=args.force)
+        else:
+            _proved()
+            written = build_handout(path, args.lang, fmt, args.seed, force=args.force)
     except HandoutError as error:
         print(f"initproof: error: {str(error).splitlines()[0]}", file=sys.stderr)
         return "", 1

@@ -228,3 +228,23 @@ def test_the_notebook_runs_top_to_bottom(handout, tmp_path) -> None:
                             resources={"metadata": {"path": str(tmp_path)}}).execute()  # raises on an error
     printed = "".join(o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs)
     assert "he-relu" in printed and "pass" in printed and "agrees" in printed
+
+
+def test_an_exercise_sheet_has_fresh_numbers_per_seed_and_its_key_the_answers(tmp_path, capsys) -> None:
+    import math
+
+    from initproof.handout.exercises import exercises
+
+    sheet = tmp_path / "sheet.html"
+    assert main(["handout", "--exercises", "--format", "html", "-o", str(sheet), "--seed", "3", "--lang", "vi"]) == 0
+    key = tmp_path / "sheet-answers.html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet-answers.html", "sheet.html"]
+    he = exercises(3)[0]
+    assert he.values["r"] == pytest.approx(math.sqrt(6 / he.values["n"]), rel=1e-12)  # He's bound, recomputed
+    bus = exercises(3)[4].values
+    assert bus["probability"] == pytest.approx((bus["end"] - bus["start"]) / bus["period"])
+    answer = f"{he.values['r']:.4g}"
+    assert answer in key.read_text() and answer not in sheet.read_text()
+    assert "Đáp án" not in sheet.read_text() and "đáp án (hạt giống 3)" in key.read_text()
+    assert [e.values for e in exercises(3)] != [e.values for e in exercises(4)]
+    assert [e.values for e in exercises(3)] == [e.values for e in exercises(3)]

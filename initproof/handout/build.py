@@ -78,3 +78,23 @@ def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | Non
     check_destination(path, fmt, force)
     handout = content.build(seed, timings=timings)
     return FORMATS[fmt].writer().write(handout, lang, path, timings.measure)
+
+
+def answers_path(path: Path) -> Path:
+    """Where the answer key of an exercise sheet at ``path`` goes: ``NAME-answers`` beside it."""
+    return path.with_name(f"{path.stem}-answers{path.suffix}")
+
+
+def build_exercises(path: Path, lang: str, fmt: str, seed: int = 0, force: bool = False) -> list[Path]:
+    """An exercise sheet with fresh numbers for ``seed`` at ``path``, and its answer key at
+    :func:`answers_path`; return the paths written."""
+    from .exercises import sheets
+
+    require_engine(fmt)
+    for target in (path, answers_path(path)):
+        check_destination(target, fmt, force)
+    timings = Timings()
+    sheet, key = sheets(seed)
+    writer = FORMATS[fmt].writer()
+    return [*writer.write(sheet, lang, path, timings.measure),
+            *writer.write(key, lang, answers_path(path), timings.measure)]

@@ -31,6 +31,7 @@ def write(handout: Handout, lang: str, path: Path, measure: Callable) -> list[Pa
         raise HandoutError(f"LaTeX failed; nothing was written. {error}") from None
     tex_path, figure_path = path.with_suffix(".tex"), path.parent / figures
     write_file(tex_path, source.encode("utf-8"))
-    write_folder(figure_path, {name.split("/", 1)[1]: data for name, data in files.items()})
+    if files:
+        write_folder(figure_path, {name.split("/", 1)[1]: data for name, data in files.items()})
     write_file(path, pdf)
-    return [path, tex_path, figure_path]
+    return [path, tex_path, *([figure_path] if files else [])]
