@@ -30,6 +30,12 @@ def handout() -> content.Handout:
     return content.build(SEED)
 
 
+@pytest.fixture(scope="module")
+def pages(handout) -> dict[str, str]:
+    """The HTML handout in each language, rendered once for the tests that read it."""
+    return {lang: html.document(handout, lang) for lang in ("en", "vi")}
+
+
 class _Collector(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -43,8 +49,8 @@ class _Collector(HTMLParser):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "vi"])
-def test_html_is_self_contained_with_mathml_and_svg(handout, lang: str) -> None:
-    page = html.document(handout, lang)
+def test_html_is_self_contained_with_mathml_and_svg(pages, lang: str) -> None:
+    page = pages[lang]
     parser = _Collector()
     parser.feed(page)
     assert parser.tags.count("math") > 100 and parser.tags.count("svg") == 10
@@ -57,18 +63,18 @@ def test_html_is_self_contained_with_mathml_and_svg(handout, lang: str) -> None:
         assert title in page
 
 
-def test_vietnamese_html_has_no_english_headings(handout) -> None:
-    page = html.document(handout, "vi")
+def test_vietnamese_html_has_no_english_headings(pages) -> None:
+    page = pages["vi"]
     assert "Motivation" not in page and "Assumptions" not in page and "Evidence" not in page
     assert "giảm một nửa mỗi lớp" in page and "halves each layer" not in page
     assert "initproof: quy tắc xuôi chính xác" in page and "exact forward rule" not in page
     assert "nn.Linear default" not in page and "[symbolic]" not in page and "/ exact" not in page
 
 
-def test_measured_number_matches_verify_json(handout, capsys) -> None:
+def test_measured_number_matches_verify_json(pages, capsys) -> None:
     assert main(["verify", "--json", "--seed", str(SEED)]) in (0, 1)
     data = json.loads(capsys.readouterr().out)
-    page = html.document(handout, "en")
+    page = pages["en"]
     checks = {c["key"]: c for c in data["checks"]}
     assert f"<mn>{content._g(checks['he-relu/relu']['estimate'])}</mn>" in page
     layer = checks["he-relu/relu-one-over-n"]["layers"][-1]
@@ -166,8 +172,8 @@ def test_html_prose_has_typographic_quotes_and_escapes_markup() -> None:
     assert html.prose("'detects' is PyTorch's \"gain\" <b>") == expected
 
 
-def test_the_experiments_section_quotes_the_notes_and_gives_verdicts(handout) -> None:
-    vi, en = html.document(handout, "vi"), html.document(handout, "en")
+def test_the_experiments_section_quotes_the_notes_and_gives_verdicts(pages) -> None:
+    vi, en = pages["vi"], pages["en"]
     assert "Loss giữ nguyên ở 10, ko học đc" in vi and "Loss stays at 10, does not learn" in en
     assert "bác bỏ" in vi and "xác nhận" in vi and "refuted" in en and "confirmed" in en
     assert "initialisation-sigmoid" in en and "learning-rate" in en
