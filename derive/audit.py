@@ -164,6 +164,6 @@ def claims() -> list[Claim]:
     return load_claims(BUNDLED.read_text(encoding="utf-8"), BUNDLED.name)
 
 
-def audit(claims_: list[Claim] | None = None) -> list[Grade]:
-    """Every claim (default: the course notes'), graded."""
-    return [grade(c) for c in (claims() if claims_ is None else claims_)]
+def audit(chosen: list[Claim] | None = None) -> list[Grade]:
+    """Every claim of ``chosen`` (default: the course notes'), graded."""
+    return [grade(c) for c in (claims() if chosen is None else chosen)]

@@ -75,17 +75,20 @@ def inspect(make: Callable[[], object], shape: tuple[int, ...], replicates: int 
     training mode on Gaussian inputs of ``shape``, and predict and measure each leaf module."""
     import torch
 
-    runs = []
+    forward, backward = [], []
     for k in range(replicates):
         torch.manual_seed(seed + k)
         model = make()
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"the factory returned a {type(model).__name__}, not a torch.nn.Module")
-        runs.append(_measure(model.train(), shape, torch))
-    records, forward, backward, outputs = zip(*runs, strict=True)
-    predicted, stopped = _predict(records[0], outputs[0])
+        records, measured_forward, measured_backward, output = _measure(model.train(), shape, torch)
+        if k == 0:  # the chain and the weights of the first model make the prediction
+            predicted, stopped = _predict(records, output)
+            modules = [(module, out_shape) for module, out_shape, _, _ in records]
+        forward.append(measured_forward)
+        backward.append(measured_backward)
     rows = []
-    for k, (module, out_shape, _, _) in enumerate(records[0]):
+    for k, (module, out_shape) in enumerate(modules):
         fwd = np.array([f[k] for f in forward])
         bwd = np.array([b[k] for b in backward])
         rows.append(Row(k + 1, module.__class__.__name__, out_shape,
