@@ -33,6 +33,34 @@ MODELS = textwrap.dedent("""
             h = self.b(self.a(x))
             return h + self.c(h)
 
+    class Deep(torch.nn.Module):
+        def __init__(self, blocks=6, width=128):
+            super().__init__()
+            self.inp = torch.nn.Linear(64, width)
+            self.branches = torch.nn.ModuleList(
+                torch.nn.Sequential(torch.nn.Linear(width, width), torch.nn.ReLU(), torch.nn.Linear(width, width))
+                for _ in range(blocks))
+            self.out = torch.nn.Linear(width, 10)
+            self.scale = blocks ** -0.5
+
+        def forward(self, x):
+            x = self.inp(x)
+            for branch in self.branches:
+                x = x + self.scale * branch(x)
+            return self.out(torch.relu(x))
+
+    def pooled():
+        return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                   torch.nn.Flatten(), torch.nn.Linear(8 * 7 * 7, 10))
+
+    class Branching(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Linear(8, 8)
+
+        def forward(self, x):
+            return self.a(x) if x.sum() > 0 else -self.a(x)
+
     def broken():
         raise ValueError("no such architecture")
 """)
@@ -51,7 +79,8 @@ def _rows(capsys, target: str, shape: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("factory", "shape"), [("mlp", "512,256"), ("cnn", "16,3,16,16")])
+@pytest.mark.parametrize(("factory", "shape"), [("mlp", "512,256"), ("cnn", "16,3,16,16"), ("Residual", "64,64"),
+                                               ("Deep", "64,64")])
 def test_predictions_follow_the_measured_layers(models, capsys, factory: str, shape: str) -> None:
     result = _rows(capsys, f"{models}:{factory}", shape)
     assert result["stopped"] is None
@@ -75,11 +104,37 @@ def test_a_convolution_without_its_padded_borders_would_be_caught(models, capsys
     assert abs(wrong["measured_forward"] / wrong["predicted_forward"] - 1) > 0.05
 
 
-def test_a_skip_connection_stops_the_backward_prediction(models, capsys) -> None:
-    result = _rows(capsys, f"{models}:Residual", "32,64")
-    assert "not its last module's output" in result["stopped"]
-    assert all(row["predicted_backward"] is None for row in result["rows"])
-    assert result["rows"][0]["predicted_forward"] is not None
+def test_an_operation_without_a_rule_is_named_and_predictions_stop_at_it(models, capsys) -> None:
+    result = _rows(capsys, f"{models}:pooled", "8,3,16,16")
+    assert result["stopped"] == "no rule for module 2 (MaxPool2d)"
+    conv, relu, pool, flatten, linear = result["rows"]
+    assert conv["predicted_forward"] is not None and conv["predicted_backward"] is None  # before it: forward only
+    assert linear["predicted_forward"] is None and linear["predicted_backward"] == 1.0  # after it: backward only
+
+
+def test_a_residual_branch_without_its_skip_would_be_caught(models, capsys, monkeypatch) -> None:
+    from initproof.verify import inspection
+
+    right = _rows(capsys, f"{models}:Deep", "64,64")["rows"][-2]
+    rule = inspection._forward_rule
+
+    def no_skip(node, graph, moments):  # the sum keeps only its second term, the branch
+        step = rule(node, graph, moments)
+        args = [arg for arg in node.args if hasattr(arg, "op")]
+        if step is not None and getattr(node.target, "__name__", "") == "add" and len(args) == 2:
+            return moments[args[1]], {args[0]: 0.0, args[1]: 1.0}
+        return step
+
+    monkeypatch.setattr(inspection, "_forward_rule", no_skip)
+    wrong = _rows(capsys, f"{models}:Deep", "64,64")["rows"][-2]
+    assert right["measured_forward"] / right["predicted_forward"] == pytest.approx(1, abs=0.1)
+    assert wrong["measured_forward"] / wrong["predicted_forward"] > 2
+
+
+def test_a_model_fx_cannot_trace_is_measured_without_predictions(models, capsys) -> None:
+    result = _rows(capsys, f"{models}:Branching", "4,8")
+    assert result["stopped"].startswith("torch.fx cannot trace the model")
+    assert result["rows"][0]["predicted_forward"] is None and result["rows"][0]["measured_forward"] > 0
 
 
 @pytest.mark.parametrize(("target", "shape", "message"), [

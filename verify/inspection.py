@@ -4,23 +4,28 @@ mean-field rules of :mod:`initproof.derive` and measured on the real model.
 The model runs on Gaussian inputs :math:`x \sim N(0, 1)`; the backward pass starts from
 :math:`\partial L/\partial y = R \sim N(0, 1)` at the output. Each leaf module (one without children)
 is recorded in call order, its output's mean square measured, and the mean square of the gradient
-reaching that output measured by a tensor hook. The prediction walks the same chain, from
-:math:`E[x^2] = 1` forward and :math:`E[R^2] = 1` backward, with the weights the model actually has:
+reaching that output measured by a tensor hook.
+
+The prediction follows the model's ``torch.fx`` graph with the weights the model actually has,
+carrying each tensor's mean square and mean forward from :math:`E[x^2] = 1`, and each tensor's
+gradient mean square backward from :math:`E[R^2] = 1`:
 
 * ``Linear``, ``Conv*``: :math:`E[y^2] = n\,E[w^2]\,E[x^2] + E[b^2]` with fan-in ``n`` (for a
-  convolution :math:`k_h k_w C_{in}/g`, the ``convolution-fan`` derivation); backward the fan-out
-  (:math:`C_{out} k_h k_w / g` over the stride's area);
-* activations: :math:`E[\phi(\sqrt{q}\,\xi)^2]` and :math:`E[\phi'(\sqrt{q}\,\xi)^2]` by quadrature,
-  with :math:`q = E[x^2]` (zero-mean Gaussian pre-activations), for every activation of the catalogue;
+  convolution :math:`k_h k_w C_{in}/g` taps, counted position by position where zero padding cuts
+  the border: the ``convolution-fan`` derivation); backward the fan-out;
+* activations, as modules or functions: :math:`E[\phi(\sqrt{q}\,\xi)^2]`, :math:`E[\phi(\sqrt{q}\,\xi)]`
+  and :math:`E[\phi'(\sqrt{q}\,\xi)^2]` by quadrature, :math:`q = E[x^2]` (zero-mean Gaussian
+  pre-activations), for every activation of the catalogue;
 * ``Dropout`` in training mode: both moments times :math:`1/(1 - p)` (``dropout-variance``);
-* ``LayerNorm``: the output's mean square is that of its affine weights and biases, and the gradient
-  is divided by the input's variance (mean square less the squared mean, which activations such as
-  ReLU make positive: :math:`E[\phi(\sqrt{q}\,\xi)]` is tracked for that);
-* ``Flatten``, ``Identity``: unchanged.
+* ``LayerNorm``: the output's mean square is that of its affine weights and biases; the gradient
+  is divided by the input's variance;
+* a sum of two tensors (a residual connection): second moments add, as for uncorrelated terms
+  (``residual-variance``), and each input receives the whole gradient; a scalar multiple; ``flatten``
+  and ``view``; a tensor used twice receives the sum of its uses' gradients.
 
-The prediction holds for a chain of modules. It stops, saying where and why, at the first module that
-has no rule or whose input is not the previous module's output (a residual addition, a concatenation):
-the measurements go on.
+An operation without a rule (pooling, concatenation, attention, ...) leaves the tensors after it
+without a forward prediction and those before it without a backward one; the report names it. The
+measurements cover every leaf module regardless.
 """
 
 from __future__ import annotations
@@ -72,7 +77,8 @@ class Inspection:
 
 def inspect(make: Callable[[], object], shape: tuple[int, ...], replicates: int = 4, seed: int = 0) -> Inspection:
     """Build the model ``replicates`` times (``make()`` under ``torch.manual_seed(seed + k)``), run it in
-    training mode on Gaussian inputs of ``shape``, and predict and measure each leaf module."""
+    training mode on Gaussian inputs of ``shape``, and predict (from the first model) and measure each
+    leaf module."""
     import torch
 
     forward, backward = [], []
@@ -81,78 +87,147 @@ def inspect(make: Callable[[], object], shape: tuple[int, ...], replicates: int 
         model = make()
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"the factory returned a {type(model).__name__}, not a torch.nn.Module")
-        records, measured_forward, measured_backward, output = _measure(model.train(), shape, torch)
-        if k == 0:  # the chain and the weights of the first model make the prediction
-            predicted, stopped = _predict(records, output)
-            modules = [(module, out_shape) for module, out_shape, _, _ in records]
+        modules, measured_forward, measured_backward = _measure(model.train(), shape, torch)
+        if k == 0:
+            predicted, stopped = _predict(model, modules, shape, torch)
+            first = modules
         forward.append(measured_forward)
         backward.append(measured_backward)
     rows = []
-    for k, (module, out_shape) in enumerate(modules):
+    for k, (module, out_shape) in enumerate(first):
         fwd = np.array([f[k] for f in forward])
         bwd = np.array([b[k] for b in backward])
-        rows.append(Row(k + 1, module.__class__.__name__, out_shape,
-                        predicted[k][0] if k < len(predicted) else None, float(fwd.mean()),
-                        (float(fwd.min()), float(fwd.max())),
-                        predicted[k][1] if k < len(predicted) else None, float(bwd.mean()),
+        rows.append(Row(k + 1, module.__class__.__name__, out_shape, predicted[k][0], float(fwd.mean()),
+                        (float(fwd.min()), float(fwd.max())), predicted[k][1], float(bwd.mean()),
                         (float(bwd.min()), float(bwd.max()))))
     return Inspection(rows, stopped, replicates)
 
 
-def _measure(model, shape: tuple[int, ...], torch) -> tuple[list, list[float], list[float], object]:
-    """Leaf modules in call order (module, output shape, input, output), the mean square of each
-    output and of the gradient reaching it, and the model's output."""
-    records, gradients = [], {}
+def _measure(model, shape: tuple[int, ...], torch) -> tuple[list, list[float], list[float]]:
+    """Leaf modules in call order with their output shapes, the mean square of each output and of the
+    gradient reaching it."""
+    modules, forward, gradients = [], [], {}
 
     def hook(module, inputs, output):
         if not isinstance(output, torch.Tensor):
             return
-        index = len(records)
-        records.append((module, tuple(output.shape), inputs[0] if inputs else None, output))
+        index = len(modules)
+        modules.append((module, tuple(output.shape)))
+        forward.append(float(output.detach().double().pow(2).mean()))
         if output.requires_grad:
             output.register_hook(lambda grad: gradients.__setitem__(index, float(grad.double().pow(2).mean())))
 
-    leaves = [m for m in model.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook) for m in leaves]
+    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
     try:
-        dtype = next(model.parameters(), torch.empty(0)).dtype
-        x = torch.randn(*shape, dtype=dtype, requires_grad=True)
-        y = model(x)
+        y = model(_gaussian(shape, model, torch))
         (y * torch.randn_like(y)).sum().backward()
     finally:
         for handle in handles:
             handle.remove()
-    forward = [float(out.detach().double().pow(2).mean()) for _, _, _, out in records]
-    backward = [gradients.get(k, float("nan")) for k in range(len(records))]
-    return records, forward, backward, y
+    return modules, forward, [gradients.get(k, float("nan")) for k in range(len(modules))]
 
 
-def _predict(records: list, final) -> tuple[list[tuple[float, float]], str | None]:
-    """Predicted (forward, backward) mean squares for the leading chain of ``records``; the backward
-    ones only when the chain ends in the model's output ``final``."""
-    moments, factors, stopped = [], [], None
-    second, mean = 1.0, 0.0
-    previous = None
-    for k, (module, _, inputs, output) in enumerate(records):
-        if k and inputs is not previous:
-            stopped = f"module {k + 1} ({module.__class__.__name__}) does not take the previous module's output"
-            break
-        rule = _rule(module, second, mean, tuple(inputs.shape))
-        if rule is None:
-            stopped = f"no rule for module {k + 1} ({module.__class__.__name__})"
-            break
-        second, mean, factor = rule
-        moments.append(second)
-        factors.append(factor)
-        previous = output
-    backward = np.ones(len(factors))
-    for k in range(len(factors) - 2, -1, -1):
-        backward[k] = backward[k + 1] * factors[k + 1]
-    if stopped is None and previous is not final:
-        stopped = "the model's output is not its last module's output (an operation outside the modules follows)"
-    if stopped:  # the gradients depend on what the prediction does not follow
-        backward[:] = np.nan
-    return [(m, float(b)) for m, b in zip(moments, backward, strict=True)], stopped
+def _gaussian(shape: tuple[int, ...], model, torch):
+    dtype = next(model.parameters(), torch.empty(0)).dtype
+    return torch.randn(*shape, dtype=dtype, requires_grad=True)
+
+
+Moment = tuple[float, float]
+"""A tensor's mean square and mean."""
+
+
+def _predict(model, modules: list, shape: tuple[int, ...], torch) -> tuple[list[tuple], str | None]:
+    """Predicted (forward, backward) mean squares for each leaf module call, by propagating moments
+    through the model's ``torch.fx`` graph; None where the graph holds an operation without a rule
+    (and, backward, everything upstream of it). The second value says what stopped the prediction."""
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    unknown = [(None, None)] * len(modules)
+    try:
+        graph = torch.fx.symbolic_trace(model)
+        ShapeProp(graph).propagate(_gaussian(shape, model, torch).detach())
+    except Exception as error:  # tracing a user's model can fail in many ways; the measurements go on
+        return unknown, f"torch.fx cannot trace the model ({type(error).__name__}: {str(error).splitlines()[0]})"
+    nodes = list(graph.graph.nodes)
+    calls = [node for node in nodes if node.op == "call_module"]
+    if [graph.get_submodule(node.target) for node in calls] != [module for module, _ in modules]:
+        return unknown, "the traced graph calls the modules in another order than the model did"
+    moments, factors, stopped = {}, {}, None
+    for node in nodes:
+        if node.op == "placeholder":
+            moments[node] = (1.0, 0.0)
+        elif node.op in ("call_module", "call_function", "call_method"):
+            step = _forward_rule(node, graph, moments)
+            if step is None:
+                stopped = stopped or f"no rule for {_describe(node, graph)}"
+            else:
+                moments[node], factors[node] = step
+    gradients = _backward(nodes, factors)
+    return [(moments.get(node, (None,))[0], gradients.get(node)) for node in calls], stopped
+
+
+def _describe(node, graph) -> str:
+    """``module 2 (MaxPool2d)``, or ``function cat``, for the report."""
+    if node.op == "call_module":
+        return f"module {node.target} ({graph.get_submodule(node.target).__class__.__name__})"
+    return f"{node.op.removeprefix('call_')} {getattr(node.target, '__name__', node.target)}"
+
+
+def _forward_rule(node, graph, moments: dict) -> tuple[Moment, dict] | None:
+    """``((E[y^2], E[y]), {input node: gradient factor})`` of one graph node, or None without a rule
+    or with an input whose moments are unknown."""
+    inputs = [arg for arg in node.args if hasattr(arg, "op")]
+    if any(arg not in moments for arg in inputs) or not inputs:
+        return None
+    (second, mean), source = moments[inputs[0]], inputs[0]
+    if node.op == "call_module":
+        module = graph.get_submodule(node.target)
+        size = tuple(source.meta["tensor_meta"].shape)
+        rule = _rule(module, second, mean, size)
+        return None if rule is None else ((rule[0], rule[1]), {source: rule[2]})
+    name = getattr(node.target, "__name__", str(node.target)).strip("_")
+    if name in ACTIVATION_FUNCTIONS:
+        phi, dphi = activation_pair(named(ACTIVATION_FUNCTIONS[name]))
+        return ((gaussian_expectation(lambda u: phi(u) ** 2, second), gaussian_expectation(phi, second)),
+                {source: gaussian_expectation(lambda u: dphi(u) ** 2, second)})
+    if name in ("add", "iadd", "sub") and len(inputs) == 2:  # independent terms: second moments add
+        (s1, m1), (s2, m2) = moments[inputs[0]], moments[inputs[1]]
+        sign = -1.0 if name == "sub" else 1.0
+        return (s1 + s2 + 2 * sign * m1 * m2, m1 + sign * m2), {inputs[0]: 1.0, inputs[1]: 1.0}
+    if name in ("add", "mul", "truediv") and len(inputs) == 1:
+        constant = next(arg for arg in node.args if not hasattr(arg, "op"))
+        if not isinstance(constant, (int, float)):
+            return None
+        if name == "add":
+            return (second + 2 * constant * mean + constant**2, mean + constant), {source: 1.0}
+        c = constant if name == "mul" else 1 / constant
+        return (c * c * second, c * mean), {source: c * c}
+    if name in ("flatten", "reshape", "view", "contiguous"):
+        return (second, mean), {source: 1.0}
+    return None
+
+
+ACTIVATION_FUNCTIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "gelu": "gelu", "silu": "silu",
+                        "elu": "elu", "selu": "selu", "softplus": "softplus"}
+"""Functional activations (``torch.relu``, ``F.gelu``, ...) with their catalogue names."""
+
+
+def _backward(nodes: list, factors: dict) -> dict:
+    """Mean square of the gradient reaching each node: 1 at the output, and, going back, the sum over
+    a node's uses of the use's gradient times its factor (contributions taken as uncorrelated); a node
+    with a use that has no rule gets none."""
+    gradients: dict = {}
+    users = {node: list(node.users) for node in nodes}
+    for node in reversed(nodes):
+        if node.op == "output":
+            continue
+        if any(user.op == "output" for user in users[node]):
+            gradients[node] = 1.0
+            continue
+        if not users[node] or any(user not in factors or user not in gradients for user in users[node]):
+            continue
+        gradients[node] = sum(gradients[user] * factors[user][node] for user in users[node])
+    return gradients
 
 
 def _convolution_fans(module, shape: tuple[int, ...], size: tuple[int, ...]) -> tuple[float, float]:

@@ -216,5 +216,6 @@ def inspection_table(result: Inspection) -> str:
                   "consecutive seeds; predictions from the weights each module has (mean-field, Gaussian "
                   "pre-activations)."]
     if result.stopped:
-        lines.append(f"prediction stopped: {result.stopped}")
+        lines.append(f"not predicted throughout: {result.stopped} (no forward prediction after it, no backward "
+                     "one before it)")
     return "\n".join(lines)
