@@ -67,7 +67,7 @@ def test_vietnamese_html_has_no_english_headings(pages) -> None:
     page = pages["vi"]
     assert "Motivation" not in page and "Assumptions" not in page and "Evidence" not in page
     assert "giảm một nửa mỗi lớp" in page and "halves each layer" not in page
-    assert "initproof: quy tắc xuôi chính xác" in page and "exact forward rule" not in page
+    assert "initproof: quy tắc chính xác cho lan truyền tiến" in page and "exact forward rule" not in page
     assert "nn.Linear default" not in page and "[symbolic]" not in page and "/ exact" not in page
 
 
@@ -254,3 +254,34 @@ def test_an_exercise_sheet_has_fresh_numbers_per_seed_and_its_key_the_answers(tm
     assert "Đáp án" not in sheet.read_text() and "đáp án (hạt giống 3)" in key.read_text()
     assert [e.values for e in exercises(3)] != [e.values for e in exercises(4)]
     assert [e.values for e in exercises(3)] == [e.values for e in exercises(3)]
+
+
+def _prose(page: str) -> str:
+    """The words of an HTML page a reader sees as prose: no math, figures, code or styles."""
+    import html as markup
+
+    for tag in ("math", "svg", "style", "code", "title"):
+        page = re.sub(rf"<{tag}.*?</{tag}>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", markup.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_vietnamese_handout_speaks_the_notes_vietnamese(handout, pages) -> None:
+    from initproof.derive.audit import claims
+    from initproof.handout import glossary
+    from initproof.handout.blocks import Question
+    from initproof.verify import memo
+
+    findings, _ = memo.findings((), content.EXPERIMENT_SEEDS, SEED)
+    quoted = ([f.quote.vi for f in findings] + [f.where for f in findings] + [c.where for c in claims()]
+              + [b.question.vi for b in handout.blocks if isinstance(b, Question)])  # the notes' own words
+    prose = _prose(pages["vi"])
+    for quote in sorted(set(quoted), key=len, reverse=True):
+        words = re.sub(r"\s+", " ", re.sub(r"\$[^$]*\$", " ", quote)).strip()
+        for piece in re.split(r" {2,}", words):
+            prose = prose.replace(html._curly(piece), " ").replace(piece, " ")
+    kept = {term.lower() for term in glossary.KEPT}
+    english = [w for w in re.findall(r"(?<![\w-])[A-Za-z]+(?![\w-])", prose)
+               if w.lower() in glossary.ENGLISH and w.lower() not in kept]
+    assert english == []
+    for english_term, vietnamese in glossary.TERMS.items():
+        assert vietnamese in pages["vi"], english_term

@@ -9,6 +9,7 @@ seed: ``confirmed`` when the rule holds in every seed, ``refuted`` when it fails
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -107,6 +108,27 @@ class Finding:
         return {"name": self.name, "quote": self.quote.vi, "quote_en": self.quote.en, "where": self.where,
                 "rule": self.rule(lang), "measured": self.measured, "held": self.held, "verdict": self.verdict,
                 "curves": self.curves, "predicted": self.predicted}
+
+
+LABELS_VI = {
+    "relu raw": "ReLU, điểm ảnh thô", "sigmoid raw": "sigmoid, điểm ảnh thô", "relu normalised": "ReLU, chuẩn hóa",
+    "linear": "không có hàm kích hoạt", "constant 0.01": "hằng số 0,01", "constant": "hằng số",
+    "random": "ngẫu nhiên", "zero": "bằng 0", "torch default": "mặc định của torch", "exact": "chính xác",
+    "same after 5 epochs": "như trên, sau 5 epoch", "at step 0": "ở bước 0", "after one step": "sau một bước",
+    "layers": "lớp", "diverged at step": "phân kỳ ở bước", "final test accuracy": "độ chính xác kiểm tra cuối",
+    "train loss": "loss huấn luyện", "test loss": "loss kiểm tra",
+}
+"""Vietnamese for the words of the measurement and run labels (the labels themselves are keys)."""
+
+
+def localised(text: str, lang: str) -> str:
+    """A measurement or run label in ``lang``: in Vietnamese each known phrase of :data:`LABELS_VI`
+    replaced, longest first."""
+    if lang != "vi":
+        return text
+    phrases = sorted(LABELS_VI, key=len, reverse=True)
+    return re.sub("|".join(rf"(?<![\w/]){re.escape(p)}(?![\w])" for p in phrases),
+                  lambda match: LABELS_VI[match.group(0)], text)
 
 
 def _record(curves: Curves, label: str, history: History) -> None:
@@ -281,7 +303,8 @@ def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Find
             _record(curves, name, history)
         held.append(measured[derived][-1] >= max(values[-1] for values in measured.values()) - 0.02)
     rule_en = {"sigmoid": "the exact forward rule 3.41/n", "tanh": "Xavier's 1/n", "relu": "He's 2/n"}[activation]
-    rule_vi = {"sigmoid": "quy tắc xuôi chính xác 3,41/n", "tanh": "1/n của Xavier", "relu": "2/n của He"}[activation]
+    rule_vi = {"sigmoid": "quy tắc chính xác cho lan truyền tiến 3,41/n", "tanh": "1/n của Xavier",
+               "relu": "2/n của He"}[activation]
     return Finding(
         f"initialisation-{activation}",
         Text("The three initialisations Random, Kaiming and Xavier (the default) are there to examine "
@@ -292,7 +315,8 @@ def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Find
         Text(f"confirmed in a seed when, in 5-layer {activation} networks after 5 epochs (SGD, lr 0.1), {rule_en} "
              f"reaches a test accuracy within 0.02 of the best of: {', '.join(inits)}",
              f"đúng ở một hạt giống khi, với mạng {activation} 5 lớp sau 5 epoch (SGD, lr 0,1), {rule_vi} đạt độ "
-             f"chính xác kiểm tra cách tốt nhất trong {', '.join(inits)} không quá 0,02"),
+             f"chính xác kiểm tra cách tốt nhất trong {', '.join(localised(label, 'vi') for label in inits)} không "
+             "quá 0,02"),
         measured, held, curves)
 
 

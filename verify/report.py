@@ -179,17 +179,20 @@ EXPERIMENT_WORDS = {"notes": Text("notes", "bài giảng"), "rule": Text("rule",
 def experiments_table(findings: list, lang: str) -> str:
     """Each experiment: the notes' words, the rule, the measurements (mean and range over seeds) and
     the verdict."""
+    from . import experiments
+
     words = {key: text(lang) for key, text in EXPERIMENT_WORDS.items()}
     width, lines = terminal_width(), []
     for finding in findings:
         lines.append(f"{finding.name} ({finding.where}): {words[finding.verdict]}")
         for label, sentence in ((words["notes"], f"\"{finding.quote(lang)}\""), (words["rule"], finding.rule(lang))):
             lines += textwrap.wrap(f"{label}: {sentence}", width, initial_indent="  ", subsequent_indent="    ")
-        for label, values in finding.measured.items():
+        for name, values in finding.measured.items():
             finite = [v for v in values if np.isfinite(v)]
             shown = f"{words['mean']} {np.mean(finite):.4g} ({min(finite):.4g} .. {max(finite):.4g})" if finite else ""
             missing = len(values) - len(finite)
-            lines.append(f"    {label}: {shown}" + (f"; {missing} {words['not finite']}" if missing else ""))
+            lines.append(f"    {experiments.localised(name, lang)}: {shown}"
+                         + (f"; {missing} {words['not finite']}" if missing else ""))
         lines += [f"    {words['held'].format(sum(finding.held), len(finding.held))}", ""]
     return "\n".join(lines).rstrip()
 

@@ -177,7 +177,7 @@ def _forward(d: Builder, phi: sp.Expr, act: Assumption, exact: sp.Eq) -> sp.Expr
     moment = d.last
     combined = d.step(Var(z_next), n * Var(w) * value, "substitution", "insert into the layer identity",
                       "thay vào đẳng thức của lớp", using=(exact, second, moment))
-    variance = _keep_unit(d, combined, "solve: the exact forward rule", "giải: quy tắc lan truyền xuôi chính xác")
+    variance = _keep_unit(d, combined, "solve: the exact forward rule", "giải: quy tắc chính xác cho lan truyền tiến")
     d.result("forward")
     return variance
 

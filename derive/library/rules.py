@@ -160,7 +160,7 @@ UNIT_VARIANCE = Assumption("unit-variance", Text("unit input variance", "phươn
                            ((Var(z_l), sp.S.One),))
 FAN_AVERAGE = goal(
     "fan-average", "Glorot's compromise: the forward and backward variance ratios average to one",
-    "dung hòa của Glorot: trung bình tỉ số phương sai xuôi và ngược bằng một",
+    "dung hòa của Glorot: trung bình tỉ số phương sai lan truyền tiến và ngược bằng một",
     ((Var(z_next) / Var(z_l) + Var(delta) / Var(delta_next)) / 2, sp.S.One))
 
 
@@ -188,7 +188,7 @@ def xavier_tanh() -> Derivation:
     ratio, = (old for old, _ in FAN_AVERAGE.subs)
     average = (n * Var(w) + m * Var(w)) / 2
     d.step(ratio, average, "substitution", "insert the forward and backward variance ratios",
-           "thay tỉ số phương sai xuôi và ngược vào", using=(forward, backward))
+           "thay tỉ số phương sai lan truyền tiến và ngược vào", using=(forward, backward))
     d.require(ratio, 1, "compromise: the two ratios average to one",
               "dung hòa: trung bình hai tỉ số bằng một", (FAN_AVERAGE,))
     fan_average = d.solve(sp.Eq(average, 1), Var(w), "solve", "solve for the weight variance",

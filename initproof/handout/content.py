@@ -134,13 +134,15 @@ def _experiments(findings: list, seed: int) -> list[Block]:
     ]
 
 
-def _measured(finding) -> str:
-    """``label mean`` for each measurement of a finding (finite values; ``diverged`` when none)."""
-    parts = []
-    for label, values in finding.measured.items():
-        finite = [v for v in values if np.isfinite(v)]
-        parts.append(f"{label}: ${_g(float(np.mean(finite)))}$" if finite else f"{label}: -")
-    return "; ".join(parts)
+def _measured(finding) -> Text:
+    """``label: mean`` for each measurement of a finding (of its finite values; ``-`` when none)."""
+    means = {name: [v for v in values if np.isfinite(v)] for name, values in finding.measured.items()}
+
+    def parts(lang: str) -> str:
+        return "; ".join(f"{experiments.localised(name, lang)}: " + (f"${_g(float(np.mean(kept)))}$" if kept else "-")
+                         for name, kept in means.items())
+
+    return Text(parts("en"), parts("vi"))
 
 
 def _motivation(outcomes: list[Outcome]) -> list[Block]:
@@ -264,8 +266,8 @@ def _evidence(outcomes: list[Outcome], by_key: dict[str, Outcome], seed: int) ->
             f"Mỗi công thức được kiểm chứng bằng lấy mẫu (hạt giống {seed}). Khoảng tin cậy là khoảng "
             "Student-t có hiệu chỉnh Bonferroni, tính từ các lần lặp độc lập (xác suất báo động sai toàn "
             "họ $10^{-6}$); một phép kiểm đạt khi giá trị chứng minh được nằm trong khoảng và khoảng đủ hẹp. "
-            "Với phép kiểm trên mạng, 'kỳ vọng' và 'đo được' là phương sai xuôi $q_L$ của lớp cuối (với khẳng "
-            "định về lan truyền ngược: phương sai gradient đến lớp 1), từ đầu vào có phương sai 1 trừ khi "
+            "Với phép kiểm trên mạng, 'kỳ vọng' và 'đo được' là phương sai lan truyền tiến $q_L$ của lớp cuối (với "
+            "khẳng định về lan truyền ngược: phương sai gradient đến lớp 1), từ đầu vào có phương sai 1 trừ khi "
             "khẳng định nói khác: ReLU với $2/n$ cho $q_1 = 2$, giữ ở 2 qua mọi lớp. "
             "Với các phép kiểm trên mạng, mức báo động sai chỉ là danh nghĩa: điều được kiểm là phép truy hồi ở độ "
             "rộng vô hạn, còn mạng có độ rộng hữu hạn $n$ lệch khỏi nó cỡ $O(1/n)$ (với quy tắc lan truyền "
@@ -492,7 +494,7 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
             f"{drifts}. The exact forward rule holds at depth 6, but a deep GELU or SiLU network drifts "
             "away from unit variance; a normalisation layer, not the initialisation, keeps it there.",
             "Hệ số chính xác. Với tiền kích hoạt chuẩn, phép truy hồi phương sai là chính xác, nên $q = 1$ là "
-            "điểm bất động khi $n \\operatorname{Var}(w) = 1/E[\\phi(\\xi)^2]$ (lan truyền xuôi), và phương sai "
+            "điểm bất động khi $n \\operatorname{Var}(w) = 1/E[\\phi(\\xi)^2]$ (lan truyền tiến), và phương sai "
             "gradient được giữ tại $q = 1$ khi $m \\operatorname{Var}(w) = 1/E[\\phi'(\\xi)^2]$ (lan truyền "
             "ngược); sympy tính tích phân dạng đóng cho họ ReLU, ELU và SELU (leaky ReLU: $2/(1 + a^2)$), các "
             "hàm còn lại bằng cầu phương thích nghi, mỗi giá trị được kiểm tới sai số tương đối $10^{-12}$ "
@@ -501,15 +503,15 @@ def _gains(outcomes: list[Outcome]) -> list[Block]:
             f"xác cho {_m(float(n * sigmoid.named('forward').rhs))} và quy tắc sách giáo khoa, bỏ "
             f"$\\sigma(0)^2$, cho 16; Kumar (2017) đề xuất $\\sigma_w = {KUMAR_SIGMOID}/\\sqrt{{n}}$, khi đó $q_l$ "
             f"ổn định tại {_m(kumar)} chứ không phải 1. Cột cuối là $q_6$ đo được trên mạng sâu với quy tắc "
-            "xuôi chính xác (khoảng tin cậy ở mức $10^{-6}$ cho cả họ kiểm định). Với GELU và SiLU, $q = 1$ là "
-            f"điểm bất động đẩy ra (độ dốc {_g(gelu_slope)} và {_g(silu_slope)}): độ lệch của $q_1$ tăng theo "
+            "chính xác cho lan truyền tiến (khoảng tin cậy ở mức $10^{-6}$ cho cả họ kiểm định). Với GELU và SiLU, $q "
+            f"= 1$ là điểm bất động đẩy ra (độ dốc {_g(gelu_slope)} và {_g(silu_slope)}): độ lệch của $q_1$ tăng theo "
             f"hệ số đó qua mỗi lớp, nên từ $q_1 = 1{{,}}01$ phép truy hồi đạt $q_{{40}} = {_g(gelu_drift)}$ và "
             f"{_g(silu_drift)}. Các mạng độ rộng 256 bắt đầu tại $q_1 = 1{{,}}5$ đi xa khỏi 1 đúng như phép truy hồi: "
-            f"{drifts_vi}. Quy tắc xuôi chính xác đúng ở độ sâu 6, nhưng mạng GELU hay SiLU sâu sẽ trôi xa "
-            "khỏi phương sai 1; giữ nó lại là việc của lớp chuẩn hóa chứ không phải của cách khởi tạo.")),
+            f"{drifts_vi}. Quy tắc chính xác cho lan truyền tiến đúng ở độ sâu 6, nhưng mạng GELU hay SiLU sâu sẽ trôi "
+            "xa khỏi phương sai 1; giữ nó lại là việc của lớp chuẩn hóa chứ không phải của cách khởi tạo.")),
         Table((Text("activation", "hàm kích hoạt"), Text("exact forward $n\\,\\mathrm{Var}(w)$",
-                                                         "xuôi chính xác $n\\,\\mathrm{Var}(w)$"),
-               Text("exact backward", "ngược chính xác"), Text("linearised", "tuyến tính hóa"),
+                                                         "lan truyền tiến, chính xác $n\\,\\mathrm{Var}(w)$"),
+               Text("exact backward", "lan truyền ngược, chính xác"), Text("linearised", "tuyến tính hóa"),
                Text("PyTorch gain$^2$", "gain$^2$ của PyTorch"), Text("measured $q_6$", "$q_6$ đo được")),
               tuple(rows), (), (0.1, 0.15, 0.13, 0.12, 0.13, 0.24)),
     ]
@@ -549,7 +551,8 @@ def _chaos() -> list[Block]:
         f"với ${sp.latex(linear.named('relu-factor').rhs)}$."))]
 
 
-INITIALISERS_VI = {"exact forward rule": "quy tắc xuôi chính xác", "exact backward rule": "quy tắc ngược chính xác",
+INITIALISERS_VI = {"exact forward rule": "quy tắc chính xác cho lan truyền tiến",
+                   "exact backward rule": "quy tắc chính xác cho lan truyền ngược",
                    "nn.Linear default": "mặc định của nn.Linear"}
 """Initialisers named in words; the others are API names and print as they are."""
 
@@ -570,11 +573,11 @@ def _frameworks() -> list[Block]:
             "layers and grad$_{50}$ the gradient variance reaching the input after 50 layers, both from the exact "
             "recursion started at $q_1 = 1$ (initproof frameworks).",
             "Các framework cho gì (lớp vuông, $n = m$). '/ chính xác' là $n \\operatorname{Var}(w)$ chia cho giá trị "
-            "của quy tắc xuôi chính xác; $q^*$ là nơi $q_l \\mapsto q_{l+1}$ ổn định khi bắt đầu từ $q_1 = 1$ "
-            "(0 khi phương sai tắt dần, $\\infty$ khi nó bùng nổ) và 'độ dốc' là độ dốc của ánh xạ đó tại đây "
-            "(nhỏ hơn 1 thì phương sai bị kéo về $q^*$, lớn hơn 1 thì bị đẩy ra xa); $q_{50}$ là phương sai xuôi "
-            "sau 50 lớp và grad$_{50}$ là phương sai gradient đến đầu vào sau 50 lớp, đều từ phép truy hồi chính "
-            "xác bắt đầu tại $q_1 = 1$ (initproof frameworks).")),
+            "của quy tắc chính xác cho lan truyền tiến; $q^*$ là nơi $q_l \\mapsto q_{l+1}$ ổn định khi bắt đầu từ "
+            "$q_1 = 1$ (0 khi phương sai tắt dần, $\\infty$ khi nó bùng nổ) và 'độ dốc' là độ dốc của ánh xạ đó tại "
+            "đây (nhỏ hơn 1 thì phương sai bị kéo về $q^*$, lớn hơn 1 thì bị đẩy ra xa); $q_{50}$ là phương sai "
+            "lan truyền tiến sau 50 lớp và grad$_{50}$ là phương sai gradient đến đầu vào sau 50 lớp, đều từ phép "
+            "truy hồi chính xác bắt đầu tại $q_1 = 1$ (initproof frameworks).")),
         Table((Text("activation", "hàm kích hoạt"), Text("initialiser", "cách khởi tạo"),
                Text("$n\\,\\mathrm{Var}(w)$", "$n\\,\\mathrm{Var}(w)$"), Text("/ exact", "/ chính xác"),
                Text("$q^*$", "$q^*$"), Text("slope", "độ dốc"), Text("$q_{50}$", "$q_{50}$"),

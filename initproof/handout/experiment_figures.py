@@ -29,6 +29,11 @@ RUN_NAMES = {"relu raw": Text("ReLU, 0-255 pixels", "ReLU, điểm ảnh 0-255")
 """Run labels that read differently in a figure or in Vietnamese (others are shown as they are)."""
 
 
+def _name(label: str) -> Text:
+    """A run's label as a figure shows it, in both languages."""
+    return RUN_NAMES.get(label, Text(label, experiments.localised(label, "vi")))
+
+
 def for_finding(finding: Finding, lang: str, seed: int = 0) -> Figure | None:
     """The figure of ``finding`` (None for one without curves); ``seed`` is the experiments' seed,
     which the red-blue decision regions are trained again from."""
@@ -40,7 +45,7 @@ def for_finding(finding: Finding, lang: str, seed: int = 0) -> Figure | None:
         return None
     colours = ({label: INIT_COLOURS[name] for label, name in experiments.COMPARED.items()}
                if finding.name.startswith("initialisation-") else RUN_COLOURS)
-    return training_curves([(RUN_NAMES.get(label, Text(label, label)), colours[label], run["train loss"],
+    return training_curves([(_name(label), colours[label], run["train loss"],
                              run["test accuracy"])
                             for label, run in finding.curves.items()], lang)
 
@@ -143,7 +148,7 @@ def decision_regions(seed: int, lang: str) -> Figure:
         for value, colour in ((0, COLOURS["sigmoid"]), (1, COLOURS["tanh"])):
             ax.scatter(*x[labels == value].T, s=4, color=colour)
         accuracy = history.test_accuracy[-1]
-        ax.set(title=f"{RUN_NAMES.get(label, Text(label, label))(lang)}: {accuracy:.2f}", aspect="equal",
+        ax.set(title=f"{_name(label)(lang)}: {accuracy:.2f}", aspect="equal",
                xlabel="$x_1$")
         ax.grid(False)
     axes[0].set(ylabel="$x_2$")
@@ -158,8 +163,8 @@ def initialisations(findings: list[Finding], lang: str) -> Figure:
         top, bottom = axes[0, column], axes[1, column]
         for label, run in finding.curves.items():
             colour = INIT_COLOURS[experiments.COMPARED[label]]
-            _band_or_lines(top, run["train loss"], colour, label, lang)
-            _band_or_lines(bottom, run["test accuracy"], colour, label, lang)
+            _band_or_lines(top, run["train loss"], colour, _name(label)(lang), lang)
+            _band_or_lines(bottom, run["test accuracy"], colour, _name(label)(lang), lang)
         top.set(title=finding.name.removeprefix("initialisation-"), yscale="log")
         _clip(top, [run for curves in finding.curves.values() for run in curves["train loss"]])
         bottom.set(xlabel=LABELS["epoch"](lang), ylim=(0, 1.02))

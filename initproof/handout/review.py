@@ -169,7 +169,8 @@ def theta_update(by_key, findings) -> Question:
         Text(f"Because the gradient reaching the first layer has vanished. Measured: one SGD step changes the "
              f"first layer's weights by ${_g(five, True)}$ of their norm in a 5-layer sigmoid network and by "
              f"${_g(eight, True)}$ in an 8-layer one.",
-             f"Vì gradient đến lớp đầu đã biến mất. Đo được: một bước SGD làm trọng số lớp đầu thay đổi "
+             "Vì gradient đến lớp đầu đã biến mất: tham số theta gần như đứng yên. Một bước SGD làm trọng số lớp đầu "
+             "thay đổi "
              f"${_g(five, True)}$ chuẩn của chúng trong mạng sigmoid 5 lớp và ${_g(eight, True)}$ trong mạng 8 lớp."),
         Text("The notes: $0.919 - 0.01 \\times (-0.0002) = 0.919002$, 'theta decreases'. A negative gradient "
              "makes $\\theta$ increase, by $2 \\times 10^{-6}$.",
@@ -348,7 +349,8 @@ def xavier_tanh_range(by_key, findings) -> Question:
              f"$\\pm{sp.latex(_r('xavier-tanh', 'uniform-bound'))}$ or normal with standard deviation "
              f"{_x(_r('xavier-tanh', 'normal-std'))}; with the fan average, "
              f"$\\pm{sp.latex(_r('xavier-tanh', 'uniform-bound-fan-average'))}$.",
-             f"$\\operatorname{{Var}}(w) = {sp.latex(_r('xavier-tanh', 'forward'))}$: phân phối đều trên "
+             f"Khoảng khởi tạo: $\\operatorname{{Var}}(w) = {sp.latex(_r('xavier-tanh', 'forward'))}$: phân phối đều "
+             "trên "
              f"$\\pm{sp.latex(_r('xavier-tanh', 'uniform-bound'))}$ hoặc phân phối chuẩn với độ lệch chuẩn "
              f"{_x(_r('xavier-tanh', 'normal-std'))}; với trung bình fan, "
              f"$\\pm{sp.latex(_r('xavier-tanh', 'uniform-bound-fan-average'))}$."))
@@ -367,10 +369,12 @@ def xavier_sigmoid_range(by_key, findings) -> Question:
              f"the sigmoid breaks; the exact forward rule is ${_g(gain)}/n$. Trained 5 layers deep, $16/n$ reached "
              f"a test accuracy of ${_g(textbook, True)}$ and the exact forward rule ${_g(exact, True)}$: keeping "
              f"the forward variance is not enough when the gradients vanish.",
-             f"Quy tắc tuyến tính hóa cho $\\operatorname{{Var}}(w) = {sp.latex(_r('xavier-sigmoid', 'forward'))}$: "
+             f"Quy tắc tuyến tính hóa cho khoảng khởi tạo $\\operatorname{{Var}}(w) = "
+             f"{sp.latex(_r('xavier-sigmoid', 'forward'))}$: "
              f"phân phối đều trên $\\pm{sp.latex(_r('xavier-sigmoid', 'uniform-bound'))}$. Nó giả thiết $E[a] = 0$, "
-             f"điều mà sigmoid không thỏa; quy tắc xuôi chính xác là ${_g(gain)}/n$. Khi huấn luyện mạng 5 lớp, "
-             f"$16/n$ đạt độ chính xác kiểm tra ${_g(textbook, True)}$ còn quy tắc xuôi chính xác "
+             f"điều mà sigmoid không thỏa; quy tắc chính xác cho lan truyền tiến là ${_g(gain)}/n$. Khi huấn luyện "
+             "mạng 5 lớp, "
+             f"$16/n$ đạt độ chính xác kiểm tra ${_g(textbook, True)}$ còn quy tắc chính xác cho lan truyền tiến "
              f"${_g(exact, True)}$: giữ phương sai lan truyền tiến là chưa đủ khi gradient biến mất."))
 
 
@@ -385,7 +389,7 @@ def he_range(by_key, findings) -> Question:
              f"$\\pm{sp.latex(_r('he-relu', 'uniform-bound'))}$ or normal with standard deviation "
              f"{_x(_r('he-relu', 'normal-std'))}. Measured after 10 layers: $q = {_g(check.measured, True)}$, "
              f"interval $[{_g(low, True)}, {_g(high, True)}]$, against {_g(check.predicted)} predicted.",
-             f"$\\operatorname{{Var}}(w) = {sp.latex(_r('he-relu', 'forward'))}$: phân phối đều trên "
+             f"Khoảng khởi tạo: $\\operatorname{{Var}}(w) = {sp.latex(_r('he-relu', 'forward'))}$: phân phối đều trên "
              f"$\\pm{sp.latex(_r('he-relu', 'uniform-bound'))}$ hoặc phân phối chuẩn với độ lệch chuẩn "
              f"{_x(_r('he-relu', 'normal-std'))}. Đo được sau 10 lớp: $q = {_g(check.measured, True)}$, khoảng tin "
              f"cậy $[{_g(low, True)}, {_g(high, True)}]$, dự đoán {_g(check.predicted)}."))

@@ -47,7 +47,7 @@ def he_relu() -> list:
             "he-relu",
             "relu",
             Text("ReLU, Var(w) = 2/n: forward and backward variance preserved (q_l = 2 from unit inputs)",
-                 "ReLU, Var(w) = 2/n: phương sai lan truyền xuôi và ngược được giữ nguyên (q_l = 2 từ đầu vào "
+                 "ReLU, Var(w) = 2/n: phương sai lan truyền tiến và ngược được giữ nguyên (q_l = 2 từ đầu vào "
                  "phương sai 1)"),
             named("relu"), gain("he-relu"), WIDTH, 10, replicates=96, preserves=("forward", "backward"),
         ),
