@@ -118,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     handout.add_argument("--seed", type=_seed, default=0,
                          help="seed of the verification run (with --exercises: of the numbers on the sheet)")
     handout.add_argument("--force", action="store_true", help="replace a LaTeX source edited since it was written")
+    handout.add_argument("--title", help="your title instead of initproof's (both languages)")
+    handout.add_argument("--author", default="", help="your name, on the title page and in the PDF metadata")
+    handout.add_argument("--course", default="", help="the course, under the title")
+    handout.add_argument("--sections", type=_sections, metavar="LIST",
+                         help="only these sections, e.g. 1,2,5,appendix (default: all)")
+    handout.add_argument("--student", action="store_true",
+                         help="questions without answers, and the answers in a key beside it (NAME-answers)")
     handout.add_argument("--exercises", action="store_true",
                          help="an exercise sheet with fresh numbers for --seed, and its answer key beside it "
                               "(NAME-answers)")
@@ -427,8 +434,8 @@ class Progress:
 
 
 def _handout(args: argparse.Namespace) -> tuple[str, int]:
+    from .handout.build import Lecturer, build_exercises, check_destination, require_engine
     from .handout.build import build as build_handout
-    from .handout.build import build_exercises, check_destination, require_engine
 
     fmt = args.format
     if fmt is None:
@@ -438,6 +445,8 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
                   "(apt-get install texlive-latex-recommended texlive-lang-other lmodern) for the PDF",
                   file=sys.stderr)
     path = args.output or FORMATS[fmt].default_path(args.lang)
+    if args.exercises and (args.student or args.sections):
+        raise UsageError("--exercises writes its own answer key; --student and --sections tailor the handout")
     if args.exercises and not args.output:
         path = path.with_name(path.name.replace("handout", "exercises", 1))
     try:
@@ -450,7 +459,8 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
             written = build_exercises(path, args.lang, fmt, args.seed, force=args.force)
         else:
             _proved()
-            written = build_handout(path, args.lang, fmt, args.seed, force=args.force)
+            lecturer = Lecturer(args.title, args.author, args.course, args.sections, args.student)
+            written = build_handout(path, args.lang, fmt, args.seed, force=args.force, lecturer=lecturer)
     except HandoutError as error:
         print(f"initproof: error: {str(error).splitlines()[0]}", file=sys.stderr)
         return "", 1
@@ -614,6 +624,14 @@ def _inspect(args: argparse.Namespace) -> tuple[str, int]:
         return _json({"rows": [row.as_dict() for row in result.rows], "stopped": result.stopped,
                       "replicates": result.replicates}, indent=2), 0
     return report.inspection_table(result), 0
+
+
+def _sections(text: str) -> list[str]:
+    """``1,2,appendix`` as section names: numbers or ``appendix``."""
+    names = [part.strip().lower() for part in text.split(",")]
+    if not all(name.isdigit() or name == "appendix" for name in names):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of section numbers and 'appendix', e.g. 1,2,5")
+    return names
 
 
 def _shape(text: str) -> tuple[int, ...]:

@@ -285,3 +285,38 @@ def test_the_vietnamese_handout_speaks_the_notes_vietnamese(handout, pages) -> N
     assert english == []
     for english_term, vietnamese in glossary.TERMS.items():
         assert vietnamese in pages["vi"], english_term
+
+
+def test_a_lecturer_tailors_the_handout_and_a_student_version_keeps_answers_in_a_key(handout, tmp_path) -> None:
+    from initproof.handout import html as page
+    from initproof.handout import tailor
+    from initproof.handout.blocks import Heading, Question
+
+    mine, key = tailor.tailor(handout, "Deep Learning 2026: initialisation", "Nguyễn Văn A", "Course DL101",
+                              ["1", "7"], student=True)
+    headings = [b.text.en for b in mine.blocks if isinstance(b, Heading)]
+    assert [h.split(".")[0] for h in headings] == ["1", "7"]
+    assert all(b.answer is None and b.erratum is None for b in mine.blocks if isinstance(b, Question))
+    answers = [b for b in key.blocks if isinstance(b, Question)]
+    assert len(answers) == 22 and all(b.answer is not None for b in answers)
+    student = page.document(mine, "vi")
+    assert '<meta name="author" content="Nguyễn Văn A">' in student and "Course DL101" in student
+    assert answers[0].answer.vi.startswith("Vì tính đối xứng") and "Vì tính đối xứng" not in student
+    assert "Trả lời" not in student and "Đính chính" not in student
+    answer_key = page.document(key, "vi")
+    assert "Deep Learning 2026: initialisation: đáp án" in answer_key and "Vì tính đối xứng" in answer_key
+    with pytest.raises(ValueError, match="no section '9'"):
+        tailor.tailor(handout, chosen=["9"])
+    whole, none = tailor.tailor(handout)
+    assert whole.blocks == handout.blocks and none is None
+
+
+@needs_tex
+def test_the_pdf_carries_the_lecturers_name(handout, tmp_path) -> None:
+    from initproof.handout import tailor
+
+    mine, _ = tailor.tailor(handout, author="Trần Thị B", chosen=["1"])
+    source, files = latex.document(mine, "vi")
+    pdf = compile_document(source, "pdflatex", files=files).pdf
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "Trần Thị B" in info

@@ -59,7 +59,8 @@ class Question:
     """A question and its answer; ``erratum`` quotes and corrects a wrong answer of the notes."""
 
     question: Text
-    answer: Text
+    answer: Text | None
+    """None in a student's version: the answer is in the key."""
     erratum: Text | None = None
 
 

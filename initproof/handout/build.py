@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import content
 from .formats import FORMATS, HandoutError
+from .tailor import tailor
 from .tex import find_engine
 
 
@@ -70,14 +71,34 @@ def check_destination(path: Path, fmt: str, force: bool = False) -> None:
 
 
 def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | None = None,
-          force: bool = False) -> list[Path]:
-    """Build the handout in format ``fmt`` (:data:`.formats.FORMATS`) at ``path``; return the paths
-    written."""
+          force: bool = False, lecturer: Lecturer | None = None) -> list[Path]:
+    """Build the handout in format ``fmt`` (:data:`.formats.FORMATS`) at ``path``, as the ``lecturer``
+    wants it (:func:`.tailor.tailor`; a student's version puts its key at :func:`answers_path`);
+    return the paths written."""
     timings = timings or Timings()
+    lecturer = lecturer or Lecturer()
     require_engine(fmt)
-    check_destination(path, fmt, force)
-    handout = content.build(seed, timings=timings)
-    return FORMATS[fmt].writer().write(handout, lang, path, timings.measure)
+    for target in (path, answers_path(path)) if lecturer.student else (path,):
+        check_destination(target, fmt, force)
+    try:
+        handout, key = tailor(content.build(seed, timings=timings), lecturer.title, lecturer.author,
+                              lecturer.course, lecturer.sections, lecturer.student)
+    except ValueError as error:
+        raise HandoutError(f"--sections: {error}") from None
+    writer = FORMATS[fmt].writer()
+    written = writer.write(handout, lang, path, timings.measure)
+    return written + (writer.write(key, lang, answers_path(path), timings.measure) if key else [])
+
+
+@dataclass(frozen=True)
+class Lecturer:
+    """What a lecturer sets: title, name, course, the sections taught, a student's version."""
+
+    title: str | None = None
+    author: str = ""
+    course: str = ""
+    sections: list[str] | None = None
+    student: bool = False
 
 
 def answers_path(path: Path) -> Path:

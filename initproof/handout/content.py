@@ -41,6 +41,8 @@ class Handout:
     blocks: list[Block]
     outcomes: list[Outcome]
     seed: int
+    author: str = ""
+    course: str = ""
 
 
 def _latex(expr: sp.Expr) -> str:

@@ -28,6 +28,7 @@ table.steps td.rel { text-align: center; } table.steps td.why { color: #555; fon
 table.steps td.lhs { text-align: right; }
 figure { margin: 1.2rem 0; } figure svg { width: 100%; height: auto; } figcaption { font-size: .9rem; color: #444; }
 details { margin: .5rem 0; } summary { cursor: pointer; font-weight: bold; } p.erratum { color: #8b1a1a; }
+p.byline { color: #555; margin-top: -.5rem; }
 code { font-size: .85rem; color: #666; }
 """
 
@@ -36,9 +37,12 @@ def document(handout: Handout, lang: str) -> str:
     """The complete HTML page."""
     body = "\n".join(render(block, lang) for block in handout.blocks)
     title = html.escape(handout.title(lang))
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+    author = f'<meta name="author" content="{html.escape(handout.author)}">\n' if handout.author else ""
+    byline = " · ".join(html.escape(part) for part in (handout.author, handout.course) if part)
+    byline = f'<p class="byline">{byline}</p>\n' if byline else ""
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n{author}'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n'
-            f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{body}\n</body>\n</html>\n")
+            f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{byline}{body}\n</body>\n</html>\n")
 
 
 def math(latex: str, display: str = "inline") -> str:
@@ -110,6 +114,8 @@ def _(block: Figure, lang: str) -> str:
 @render.register
 def _(block: Question, lang: str) -> str:
     label = {"en": "Erratum", "vi": "Đính chính"}[lang]
+    if block.answer is None:
+        return f"<p><b>{prose(block.question(lang))}</b></p>"
     erratum = f'<p class="erratum"><b>{label}.</b> {prose(block.erratum(lang))}</p>' if block.erratum else ""
     return (f"<details><summary>{prose(block.question(lang))}</summary><p>{prose(block.answer(lang))}</p>"
             f"{erratum}</details>")

@@ -25,7 +25,7 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \usepackage{amsmath,amssymb,graphicx,longtable,array,pdflscape}
 \usepackage[margin=1.8cm]{geometry}
 \usepackage[hidelinks]{hyperref}
-\hypersetup{pdftitle={%(title)s}, pdfauthor={initproof %(version)s}, pdfsubject={%(subject)s}, pdflang={%(lang)s}}
+\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdfsubject={%(subject)s}, pdflang={%(lang)s}}
 \allowdisplaybreaks
 \setlength{\emergencystretch}{3em}
 \makeatletter
@@ -35,7 +35,8 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 %(names)s
 \setlength{\parskip}{0.4em}\setlength{\parindent}{0pt}
 \title{%(title)s}
-\date{}
+\author{%(byline)s}
+\date{%(course)s}
 \begin{document}
 \maketitle
 """
@@ -55,8 +56,10 @@ def document(handout: Handout, lang: str, figure_dir: str = "figures") -> tuple[
     files: dict[str, bytes] = {}
     body = [render(block, lang, files, figure_dir) for block in handout.blocks]
     head = PREAMBLE % {"encoding": encoding, "fonts": fonts, "names": NAMES[lang],
-                       "title": tex_escape(handout.title(lang)), "version": version("initproof"),
-                       "subject": SUBJECT(lang), "lang": lang}
+                       "title": tex_escape(handout.title(lang)), "lang": lang,
+                       "author": tex_escape(handout.author or f"initproof {version('initproof')}"),
+                       "byline": tex_escape(handout.author), "course": tex_escape(handout.course),
+                       "subject": SUBJECT(lang)}
     return head + "\n\n".join(body) + "\n\\end{document}\n", files
 
 
@@ -146,9 +149,11 @@ def _(block: Figure, lang, files, figure_dir) -> str:
 @render.register
 def _(block: Question, lang, files, figure_dir) -> str:
     label = {"en": ("Question", "Answer", "Erratum"), "vi": ("Câu hỏi", "Trả lời", "Đính chính")}[lang]
+    question = f"\\textbf{{{label[0]}.}} {tex_escape(block.question(lang))}"
+    if block.answer is None:
+        return question
     erratum = f"\\\\\n\\textbf{{{label[2]}.}} {tex_escape(block.erratum(lang))}" if block.erratum else ""
-    return (f"\\textbf{{{label[0]}.}} {tex_escape(block.question(lang))}\\\\\n"
-            f"\\textit{{{label[1]}:}} {tex_escape(block.answer(lang))}{erratum}")
+    return f"{question}\\\\\n\\textit{{{label[1]}:}} {tex_escape(block.answer(lang))}{erratum}"
 
 
 def stamped(source: str) -> str:

@@ -54,7 +54,9 @@ def notebook(handout: Handout, lang: str):
     """The handout as an :mod:`nbformat` version-4 notebook."""
     import nbformat
 
-    cells = [nbformat.v4.new_markdown_cell(f"# {handout.title(lang)}\n\n{SETUP(lang)}")]
+    byline = " · ".join(part for part in (handout.author, handout.course) if part)
+    cells = [nbformat.v4.new_markdown_cell(f"# {handout.title(lang)}\n\n" + (f"*{byline}*\n\n" if byline else "")
+                                           + SETUP(lang))]
     cells += [render(block, lang) for block in handout.blocks]
     cells.append(nbformat.v4.new_markdown_cell(f"## {LIVE(lang)}"))
     for intro, source in LIVE_CELLS:
@@ -109,8 +111,10 @@ def _(block: Figure, lang: str):
 @render.register
 def _(block: Question, lang: str):
     labels = {"en": ("Question", "Answer", "Erratum"), "vi": ("Câu hỏi", "Trả lời", "Đính chính")}[lang]
-    parts = [f"**{labels[0]}.** {block.question(lang)}", f"**{labels[1]}.** {block.answer(lang)}"]
-    if block.erratum:
+    parts = [f"**{labels[0]}.** {block.question(lang)}"]
+    if block.answer is not None:
+        parts.append(f"**{labels[1]}.** {block.answer(lang)}")
+    if block.answer is not None and block.erratum:
         parts.append(f"**{labels[2]}.** {block.erratum(lang)}")
     return _markdown("\n\n".join(parts))
 
