@@ -31,7 +31,7 @@ measurements cover every leaf module regardless.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,10 +69,13 @@ class Row:
 
 @dataclass(frozen=True)
 class Inspection:
+    """The rows of an inspection and how many models they average."""
+
     rows: list[Row]
     stopped: str | None
-    """Why the prediction stopped before the last module, or None."""
-    replicates: int = field(default=1)
+    """What the prediction could not follow (the first operation without a rule, or why the model could
+    not be traced), or None when every module is predicted both ways."""
+    replicates: int = 1
 
 
 def inspect(make: Callable[[], object], shape: tuple[int, ...], replicates: int = 4, seed: int = 0) -> Inspection:
