@@ -16,9 +16,9 @@ from importlib.util import find_spec
 
 import numpy as np
 
+from initproof import derive
 from initproof.derive.activations import named
 from initproof.verify.data import load
-from initproof.verify.experiments import rule
 from initproof.verify.numeric import activation_pair
 from initproof.verify.training import Init, Network, Optimiser, train
 
@@ -28,7 +28,7 @@ EPOCHS, BATCH, LR, SIZES = 5, 32, 0.1, [64, 64, 64, 10]
 def numpy_epochs(data: tuple) -> list[float]:
     phi, dphi = activation_pair(named("relu"))
     rng = np.random.default_rng(0)
-    network = Network.create(SIZES, Init("he", rule("he-relu")), phi, dphi, rng)
+    network = Network.create(SIZES, Init("he", derive.result("he-relu", "forward")), phi, dphi, rng)
     optimiser, times = Optimiser("sgd", LR), []
     for _ in range(EPOCHS):
         start = time.perf_counter()

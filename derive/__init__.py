@@ -3,12 +3,12 @@
 from . import library, render  # noqa: F401  (importing the library registers the catalogue)
 from .assumptions import Assumption
 from .derivation import Builder, Derivation, DerivationError, Result
-from .registry import UnknownDerivation, all_derivations, get, ids
+from .registry import UnknownDerivation, all_derivations, get, ids, result
 from .steps import Proof, Step
 from .text import Text
 
 __all__ = ["Assumption", "Builder", "Derivation", "DerivationError", "Proof", "Result", "Step",
-           "Text", "UnknownDerivation", "all_derivations", "get", "ids"]
+           "Text", "UnknownDerivation", "all_derivations", "get", "ids", "result"]
 
 
 def _register_display() -> None:

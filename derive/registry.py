@@ -11,6 +11,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import cache
 
+from sympy import Expr
+
 from . import cache as proofs
 from .derivation import Derivation
 
@@ -48,6 +50,12 @@ def options(identifier: str) -> tuple[str, ...]:
 def ids() -> list[str]:
     """Every derivation id, in catalogue order."""
     return list(_BUILDERS)
+
+
+def result(identifier: str, name: str) -> Expr:
+    """The right-hand side of the result ``name`` of the derivation ``identifier`` (``he-relu``,
+    ``forward`` -> ``2/n``)."""
+    return get(identifier).named(name).rhs
 
 
 @cache

@@ -30,22 +30,17 @@ CHANCE = 0.1
 """Test accuracy of guessing among the 10 digits."""
 
 
-def rule(identifier: str, name: str = "forward") -> sp.Expr:
-    """A weight variance derived by :mod:`initproof.derive` (``he-relu`` -> ``2/n``)."""
-    return derive.get(identifier).named(name).rhs
-
-
 INITS: dict[str, Callable[[], Init]] = {
-    "he": lambda: Init("he", rule("he-relu")),
-    "xavier": lambda: Init("xavier", rule("xavier-tanh")),
-    "xavier-average": lambda: Init("xavier-average", rule("xavier-tanh", "fan-average")),
-    "sigmoid16": lambda: Init("sigmoid16", rule("xavier-sigmoid")),
-    "torch-default": lambda: Init("torch-default", rule("linear-default-torch", "variance"), "uniform"),
+    "he": lambda: Init("he", derive.result("he-relu", "forward")),
+    "xavier": lambda: Init("xavier", derive.result("xavier-tanh", "forward")),
+    "xavier-average": lambda: Init("xavier-average", derive.result("xavier-tanh", "fan-average")),
+    "sigmoid16": lambda: Init("sigmoid16", derive.result("xavier-sigmoid", "forward")),
+    "torch-default": lambda: Init("torch-default", derive.result("linear-default-torch", "variance"), "uniform"),
     "zero": lambda: Init("zero", sp.Integer(0), "constant"),
     "constant": lambda: Init("constant", sp.Rational(1, 10000), "constant"),
     "small": lambda: Init("small", sp.Rational(1, 10000)),
     "large": lambda: Init("large", sp.Integer(1)),
-    "exact-sigmoid": lambda: Init("exact-sigmoid", rule("exact-gain-sigmoid")),
+    "exact-sigmoid": lambda: Init("exact-sigmoid", derive.result("exact-gain-sigmoid", "forward")),
 }
 """Named initialisations: the derived rules (built when asked for: they prove their derivations),
 all weights 0 or 0.01, and Gaussian weights of standard deviation 0.01 or 1."""

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from initproof import derive
 from initproof.derive.library import distributions, variance
 from initproof.derive.library.layers import d_k, kv, p, qv
 from initproof.derive.library.rules import a
 from initproof.derive.moments import Mean, Var
+from initproof.derive.registry import result as _r
 from initproof.derive.symbols import m, n, z
 from initproof.derive.text import Text
 
@@ -34,9 +34,6 @@ class Exercise:
     answer: Text
     values: dict[str, float]
 
-
-def _r(identifier: str, name: str) -> sp.Expr:
-    return derive.get(identifier).named(name).rhs
 
 
 def _latex(identifier: str, name: str) -> str:

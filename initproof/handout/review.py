@@ -8,8 +8,8 @@ import numpy as np
 import sympy as sp
 from sympy import stats as sstats
 
-from initproof import derive
 from initproof.derive.activations import named
+from initproof.derive.registry import result as _r
 from initproof.derive.symbols import n, z
 from initproof.derive.text import Text
 from initproof.verify.checks import Outcome
@@ -24,9 +24,6 @@ WHERE = "Model Initialization, 5. Câu hỏi ôn tập"
 LARGE = 400.0
 """``n Var(w)`` of the large-weight sigmoid network (standard deviation 20/sqrt(n))."""
 
-
-def _r(identifier: str, name: str) -> sp.Expr:
-    return derive.get(identifier).named(name).rhs
 
 
 def _x(expr: sp.Expr) -> str:

@@ -32,7 +32,7 @@ from ..registry import register
 
 
 def _result(identifier: str, name: str, values: dict) -> float:
-    return float(derive.get(identifier).named(name).rhs.xreplace(values))
+    return float(derive.result(identifier, name).xreplace(values))
 
 
 def grouped_convolution(x: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray:
