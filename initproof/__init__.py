@@ -12,3 +12,16 @@ __version__ = "0.1.0"
 _CHECKOUT = _Path(__file__).resolve().parent.parent
 if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "derive" / "__init__.py").is_file():
     __path__.append(str(_CHECKOUT))
+
+
+def inspect(model, example_input, **options):
+    """Per-layer forward and gradient mean squares of a PyTorch model, predicted and measured.
+
+    ``model`` is an ``nn.Module`` or a function that builds one (each replicate is then a fresh
+    initialisation); ``example_input`` a batch or an input shape (Gaussian inputs). ``options``:
+    ``replicates``, ``seed``, ``device``, ``factor``. Returns an
+    :class:`initproof.verify.inspection.Inspection`: its ``rows``, ``audits``, ``kept`` verdict and the
+    ``fix`` (Python source of ``reinitialise(model)``). Needs torch."""
+    from initproof.verify.inspection import inspect as run
+
+    return run(model, example_input, **options)

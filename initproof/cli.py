@@ -104,12 +104,21 @@ def _parser() -> argparse.ArgumentParser:
         "inspect", help="predict and measure per-layer variances of a PyTorch model of yours (needs torch)",
         description="Build the model from MODULE:FACTORY (a function or class of an importable module; the "
                     "working directory is searched first), run it on Gaussian inputs, and hold each layer's "
-                    "measured forward and gradient mean squares against the mean-field prediction.",
+                    "measured forward and gradient mean squares against the mean-field prediction; audit each "
+                    "weight's initialiser against the exact rule. Exit 0 when no layer drifts past --factor, "
+                    "1 when one does, 2 on bad input.",
         parents=[as_json])
     inspect.add_argument("target", metavar="MODULE:FACTORY", help="e.g. mymodels:make_resnet")
     inspect.add_argument("--input", required=True, metavar="SHAPE", help="input shape, batch first, e.g. 64,3,32,32")
     inspect.add_argument("--replicates", type=_positive_int, default=4, help="models built with seeds S, S+1, ...")
     inspect.add_argument("--seed", type=_seed, default=0)
+    inspect.add_argument("--device", default="cpu", help="where the model runs: cpu, cuda, cuda:1, mps ...")
+    inspect.add_argument("--factor", type=float, default=2.0,
+                         help="a layer drifts when it sees more than FACTOR times (or less than 1/FACTOR) the "
+                              "signal of the first layer of its kind")
+    inspect.add_argument("--plot", type=Path, metavar="PNG", help="write the per-layer figure there")
+    inspect.add_argument("--fix", type=Path, metavar="PY",
+                         help="write a Python function reinitialise(model) that applies the exact rule")
     handout = commands.add_parser("handout", help="build a lecture handout (PDF, HTML or LaTeX)", parents=[lang])
     handout.add_argument("-o", "--output", type=Path, help="output path (default: handout-LANG.FORMAT)")
     handout.add_argument("--format", choices=tuple(FORMATS),
@@ -519,19 +528,13 @@ def _plot(findings: list, folder: Path, lang: str, seed: int) -> None:
     """Write each finding's figure to ``folder/NAME.png``; say on stderr which were written."""
     from .handout.experiment_figures import for_finding
     from .handout.figures import to_png
-    from .handout.files import write_file
 
     for finding in findings:
         figure = for_finding(finding, lang, seed)
         if figure is None:
             print(f"initproof: {finding.name} has no figure (one number per seed)", file=sys.stderr)
             continue
-        path = folder / f"{finding.name}.png"
-        try:
-            write_file(path, to_png(figure))
-        except OSError as error:
-            raise UsageError(f"--plot: cannot write {path}: {error.strerror}") from None
-        print(f"initproof: wrote {path}", file=sys.stderr)
+        _write(folder / f"{finding.name}.png", to_png(figure), "--plot")
 
 
 def _train(args: argparse.Namespace) -> tuple[str, int]:
@@ -593,37 +596,75 @@ def _init(text: str, gain: derive.Derivation):
 
 
 def _inspect(args: argparse.Namespace) -> tuple[str, int]:
-    import importlib
-
     from initproof.verify import report
     from initproof.verify.inspection import inspect
 
     if find_spec("torch") is None:
-        raise UsageError("inspect needs PyTorch: pip install torch")
+        raise UsageError("inspect needs PyTorch: pip install 'initproof[torch]'")
     shape = _shape(args.input)
     if args.replicates > 64:
         raise UsageError(f"--replicates must be at most 64, not {args.replicates}")
-    module_name, _, factory_name = args.target.partition(":")
-    if not module_name or not factory_name.isidentifier():
-        raise UsageError(f"{args.target!r} is not MODULE:FACTORY (e.g. mymodels:make_model)")
-    sys.path.insert(0, str(Path.cwd()))
+    if not math.isfinite(args.factor) or args.factor <= 1:
+        raise UsageError(f"--factor must be a finite number greater than 1, not {args.factor:g}")
+    _device(args.device)
+    sys.path.insert(0, str(Path.cwd()))  # the user's modules, and what they import when called
     try:
-        factory = getattr(importlib.import_module(module_name), factory_name)
+        result = inspect(_factory(args.target), shape, replicates=args.replicates, seed=args.seed,
+                         device=args.device, factor=args.factor)
+    except UsageError:
+        raise
+    except Exception as error:  # the user's code: any failure is reported in one line
+        raise UsageError(f"{args.target} on an input of shape {shape}: {type(error).__name__}: "
+                         f"{str(error).splitlines()[0] if str(error) else ''}") from None
+    finally:
+        sys.path.remove(str(Path.cwd()))
+    if args.fix and result.fix:
+        _write(args.fix, result.fix.encode(), "--fix")
+    if args.plot:
+        from .handout.figures import to_png
+        from .handout.inspection_figure import inspection_figure
+
+        _write(args.plot, to_png(inspection_figure(result, f"{args.target}, input {args.input}")), "--plot")
+    status = 0 if result.kept else 1
+    if args.json:
+        return _json(result.as_dict(), indent=2), status
+    return report.inspection_table(result), status
+
+
+def _device(name: str) -> None:
+    """A one-line error for a device that is not there."""
+    import torch
+
+    try:
+        device = torch.device(name)
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError) as error:
+        raise UsageError(f"--device {name}: {str(error).splitlines()[0]}") from None
+
+
+def _factory(target: str):
+    """``MODULE:FACTORY`` imported."""
+    import importlib
+
+    module_name, _, factory_name = target.partition(":")
+    if not module_name or not factory_name.isidentifier():
+        raise UsageError(f"{target!r} is not MODULE:FACTORY (e.g. mymodels:make_model)")
+    try:
+        return getattr(importlib.import_module(module_name), factory_name)
     except ImportError as error:
         raise UsageError(f"cannot import {module_name!r}: {error}") from None
     except AttributeError:
         raise UsageError(f"{module_name!r} has no {factory_name!r}") from None
-    finally:
-        sys.path.remove(str(Path.cwd()))
+
+
+def _write(path: Path, data: bytes, option: str) -> None:
+    from .handout.files import write_file
+
     try:
-        result = inspect(factory, shape, args.replicates, args.seed)
-    except Exception as error:  # the user's code: any failure is reported in one line
-        raise UsageError(f"{args.target} on an input of shape {shape}: {type(error).__name__}: "
-                         f"{str(error).splitlines()[0] if str(error) else ''}") from None
-    if args.json:
-        return _json({"rows": [row.as_dict() for row in result.rows], "stopped": result.stopped,
-                      "replicates": result.replicates}, indent=2), 0
-    return report.inspection_table(result), 0
+        write_file(path, data)
+    except OSError as error:
+        raise UsageError(f"{option}: cannot write {path}: {error.strerror}") from None
+    print(f"initproof: wrote {path}", file=sys.stderr)
 
 
 def _sections(text: str) -> list[str]:

@@ -1,56 +1,67 @@
 r"""A PyTorch model at initialisation: per-layer forward and backward second moments, predicted by the
-mean-field rules of :mod:`initproof.derive` and measured on the real model.
+mean-field rules of :mod:`.layer_rules` and measured on the real model; the layers whose signal drifts
+with depth; each weight's initialiser against the exact rule; and a re-initialisation that keeps it.
 
-The model runs on Gaussian inputs :math:`x \sim N(0, 1)`; the backward pass starts from
-:math:`\partial L/\partial y = R \sim N(0, 1)` at the output. Each leaf module (one without children)
-is recorded in call order, its output's mean square measured, and the mean square of the gradient
-reaching that output measured by a tensor hook.
+The model runs on Gaussian inputs :math:`x \sim N(0, 1)` (or a batch the user gives); the backward pass
+starts from :math:`\partial L/\partial y = R \sim N(0, 1)` at the output. Each leaf module (one without
+children, and ``nn.MultiheadAttention`` as a whole) is recorded in call order, its output's mean square
+measured, and the mean square of the gradient reaching that output measured by a tensor hook.
 
-The prediction follows the model's ``torch.fx`` graph with the weights the model actually has,
-carrying each tensor's mean square and mean forward from :math:`E[x^2] = 1`, and each tensor's
-gradient mean square backward from :math:`E[R^2] = 1`:
+The prediction follows the model's ``torch.fx`` graph (:mod:`.tracing`) with the weights the model has,
+carrying each tensor's mean square and mean forward from the input's, and each tensor's gradient mean
+square backward from :math:`E[R^2] = 1`: a sum of two tensors adds second moments (uncorrelated terms, the
+``residual-variance`` derivation) and sends its gradient to both; a tensor used twice receives the sum of
+its uses' gradients; each layer follows its rule. An operation without a rule leaves the tensors after it
+without a forward prediction and those before it without a backward one; the report names it.
 
-* ``Linear``, ``Conv*``: :math:`E[y^2] = n\,E[w^2]\,E[x^2] + E[b^2]` with fan-in ``n`` (for a
-  convolution :math:`k_h k_w C_{in}/g` taps, counted position by position where zero padding cuts
-  the border: the ``convolution-fan`` derivation); backward the fan-out;
-* activations, as modules or functions: :math:`E[\phi(\sqrt{q}\,\xi)^2]`, :math:`E[\phi(\sqrt{q}\,\xi)]`
-  and :math:`E[\phi'(\sqrt{q}\,\xi)^2]` by quadrature, :math:`q = E[x^2]` (zero-mean Gaussian
-  pre-activations), for every activation of the catalogue;
-* ``Dropout`` in training mode: both moments times :math:`1/(1 - p)` (``dropout-variance``);
-* ``LayerNorm``: the output's mean square is that of its affine weights and biases; the gradient
-  is divided by the input's variance;
-* a sum of two tensors (a residual connection): second moments add, as for uncorrelated terms
-  (``residual-variance``), and each input receives the whole gradient; a scalar multiple; ``flatten``
-  and ``view``; a tensor used twice receives the sum of its uses' gradients.
+**Drift.** Layers of one kind at different depths (same module path once block numbers are dropped, same
+class, output shape and parameter shapes: ``layers.3.linear1`` and ``layers.7.linear1``) should see the
+same signal. A layer whose measured forward or backward mean square differs from the first of its kind
+by more than ``factor`` either way is flagged.
 
-An operation without a rule (pooling, concatenation, attention, ...) leaves the tensors after it
-without a forward prediction and those before it without a backward one; the report names it. The
-measurements cover every leaf module regardless.
+**The exact rule.** Every linear or convolutional layer gets :math:`\operatorname{Var}(w) = t/(n\,E[x^2])`
+(zero biases), :math:`n` its fan-in and :math:`E[x^2]` its input's mean square in the model so
+re-initialised: its output has mean square :math:`t = 1`. A residual sum :math:`x + f(x)` multiplies the
+stream's mean square by :math:`1 + E[f^2]/E[x^2]` (``residual-variance``); the branch's last layer gets
+:math:`t = (2^{1/(2L)} - 1)\,E[x^2]`, :math:`L` the number of residual sums, so that the stream grows by
+:math:`\sqrt 2` over the whole depth (a normalisation ending the branch gets that :math:`E[\gamma^2]`
+instead). Attention projections get :math:`1/(d\,E[x^2])` each for the query, key and value (the packed
+``in_proj_weight`` of shape :math:`(3d, d)` has fan-in :math:`d`, not the :math:`(3d + d)/2` Xavier
+computes on it). At initialisation attention is close to uniform: its output at every position is
+nearly the mean of the values, one vector common to all positions, of mean square
+:math:`S\,E[v^2]` for independent positions (:math:`S = E[\sum_j a_{ij}^2] \approx 1/T`), and
+:math:`(S + (1 - S)\rho)\,E[v^2]` once positions correlate by :math:`\rho`. Each attention branch adds its
+whole output to that common part, so the next attention's output grows with depth (tokens become
+alike: rank collapse). The output projection therefore makes each of the :math:`L_a` attention
+branches add :math:`(\sqrt 2 - 1)\,S\,E[x^2]/L_a`: :math:`\rho` stays below :math:`(\sqrt 2 - 1)\,S` and the
+attention output within :math:`\sqrt 2` of its first value. An attention outside a residual sum gets
+:math:`1/d`.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from initproof.derive.activations import named
+from . import layer_rules
+from .layer_rules import ACTIVATIONS, NORMALISATIONS, Layout, Stats
 
-from .numeric import activation_pair
-from .recursion import gaussian_expectation
-
-ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "GELU": "gelu", "SiLU": "silu",
-               "ELU": "elu", "SELU": "selu", "Softplus": "softplus", "LeakyReLU": "leaky_relu"}
-"""torch.nn activation modules with their catalogue names (at their default parameters)."""
+RESIDUAL_GROWTH = math.sqrt(2)
+"""Growth of a residual stream's mean square over the whole depth under the exact rule."""
 
 
 @dataclass(frozen=True)
 class Row:
     """One leaf module: predicted and measured mean squares of its output and of the gradient that
-    reaches its output (means over replicates; ``spread``: smallest and largest)."""
+    reaches its output (means over replicates; ``spread``: smallest and largest), and the measured
+    ones over those of the first module of its kind (None for the first, or one without its kind)."""
 
     index: int
+    name: str
     module: str
     shape: tuple[int, ...]
     forward: float | None
@@ -59,114 +70,202 @@ class Row:
     backward: float | None
     measured_backward: float
     backward_spread: tuple[float, float]
+    forward_drift: float | None = None
+    backward_drift: float | None = None
+
+    def drifts(self, factor: float) -> bool:
+        """Whether either drift leaves ``[1/factor, factor]``."""
+        return any(r is not None and np.isfinite(r) and not 1 / factor <= r <= factor
+                   for r in (self.forward_drift, self.backward_drift))
 
     def as_dict(self) -> dict:
-        return {"index": self.index, "module": self.module, "shape": list(self.shape),
+        return {"index": self.index, "name": self.name, "module": self.module, "shape": list(self.shape),
                 "predicted_forward": self.forward, "measured_forward": self.measured_forward,
                 "forward_spread": list(self.forward_spread), "predicted_backward": self.backward,
-                "measured_backward": self.measured_backward, "backward_spread": list(self.backward_spread)}
+                "measured_backward": self.measured_backward, "backward_spread": list(self.backward_spread),
+                "forward_drift": self.forward_drift, "backward_drift": self.backward_drift}
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One weight's initialisation: ``n Var(w)`` as it is and as the exact rule asks, with ``n`` the fan-in
+    PyTorch computes (``torch_fan_in``) next to the mean number of terms an output really sums."""
+
+    name: str
+    module: str
+    torch_fan_in: float
+    fan_in: float
+    gain: float
+    exact: float
+    copy_of: str | None = None
+    """An earlier weight with the very same values (``nn.TransformerEncoder`` deep-copies its layer)."""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "module": self.module, "torch_fan_in": self.torch_fan_in, "fan_in": self.fan_in,
+                "gain": self.gain, "exact": self.exact, "copy_of": self.copy_of}
 
 
 @dataclass(frozen=True)
 class Inspection:
-    """The rows of an inspection and how many models they average."""
+    """The rows of an inspection, how many models they average, the drift tolerance, the audit of each
+    weight and the re-initialisation (Python source) that applies the exact rule."""
 
     rows: list[Row]
     stopped: str | None
     """What the prediction could not follow (the first operation without a rule, or why the model could
     not be traced), or None when every module is predicted both ways."""
     replicates: int = 1
+    factor: float = 2.0
+    audits: list[Audit] = field(default_factory=list)
+    fix: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        """No layer drifts past ``factor``."""
+        return not any(row.drifts(self.factor) for row in self.rows)
+
+    def as_dict(self) -> dict:
+        return {"rows": [row.as_dict() for row in self.rows], "stopped": self.stopped, "replicates": self.replicates,
+                "factor": self.factor, "kept": self.kept, "audits": [a.as_dict() for a in self.audits], "fix": self.fix}
 
 
-def inspect(make: Callable[[], object], shape: tuple[int, ...], replicates: int = 4, seed: int = 0) -> Inspection:
-    """Build the model ``replicates`` times (``make()`` under ``torch.manual_seed(seed + k)``), run it in
-    training mode on Gaussian inputs of ``shape``, and predict (from the first model) and measure each
-    leaf module."""
+def inspect(model, example, *, replicates: int = 4, seed: int = 0, device: str = "cpu",
+            factor: float = 2.0) -> Inspection:
+    """Inspect ``model`` (an ``nn.Module``, or a function that builds one) on ``example``: an input shape
+    (Gaussian inputs, fresh per replicate) or a batch.
+
+    A function is called ``replicates`` times, under ``torch.manual_seed(seed + k)``, and the measurements
+    average the models it builds; a module is measured ``replicates`` times as it is, with fresh inputs
+    (from a shape) and output gradients. Predictions come from the first model."""
     import torch
 
+    build = (lambda: model) if isinstance(model, torch.nn.Module) else model
     forward, backward = [], []
     for k in range(replicates):
         torch.manual_seed(seed + k)
-        model = make()
-        if not isinstance(model, torch.nn.Module):
-            raise TypeError(f"the factory returned a {type(model).__name__}, not a torch.nn.Module")
-        modules, measured_forward, measured_backward = _measure(model.train(), shape, torch)
+        net = build()
+        if not isinstance(net, torch.nn.Module):
+            raise TypeError(f"the factory returned a {type(net).__name__}, not a torch.nn.Module")
+        net = net.to(device).train()
+        x = _input(example, net, device, torch)
+        leaves, measured_forward, measured_backward = _measure(net, x, torch)
         if k == 0:
-            predicted, stopped = _predict(model, modules, shape, torch)
-            first = modules
+            predicted, stopped, audits, fix = _predict(net, leaves, x.detach(), _start(example, x, torch), seed,
+                                                       torch)
+            first = leaves
         forward.append(measured_forward)
         backward.append(measured_backward)
     rows = []
-    for k, (module, out_shape) in enumerate(first):
+    for k, (name, module, out_shape) in enumerate(first):
         fwd = np.array([f[k] for f in forward])
         bwd = np.array([b[k] for b in backward])
-        rows.append(Row(k + 1, module.__class__.__name__, out_shape, predicted[k][0], float(fwd.mean()),
+        rows.append(Row(k + 1, name, module.__class__.__name__, out_shape, predicted[k][0], float(fwd.mean()),
                         (float(fwd.min()), float(fwd.max())), predicted[k][1], float(bwd.mean()),
                         (float(bwd.min()), float(bwd.max()))))
-    return Inspection(rows, stopped, replicates)
+    return Inspection(_with_drift(rows, first), stopped, replicates, factor, audits, fix)
 
 
-def _measure(model, shape: tuple[int, ...], torch) -> tuple[list, list[float], list[float]]:
-    """Leaf modules in call order with their output shapes, the mean square of each output and of the
+def _start(example, x, torch) -> Stats:
+    """The input's statistics: exact for Gaussian inputs, measured for a batch."""
+    layout = Layout.of(tuple(x.shape), _channels_first(tuple(x.shape)))
+    if isinstance(example, torch.Tensor):
+        return Stats.measured(x, layout)
+    return Stats(1.0, 0.0, 0.0, 0.0 if layout.positions else 1.0)
+
+
+def _channels_first(shape: tuple[int, ...], module=None) -> bool:
+    """Images and feature maps are (examples, channels, positions...); sequences (examples, positions,
+    features), except for the 1-d convolutions, poolings and norms."""
+    return len(shape) >= 4 or (len(shape) == 3 and module is not None and module.__class__.__name__.endswith("1d"))
+
+
+def _input(example, model, device: str, torch):
+    if isinstance(example, torch.Tensor):
+        return example.to(device).detach().requires_grad_(True)
+    dtype = next(model.parameters(), torch.empty(0)).dtype
+    return torch.randn(*example, dtype=dtype, device=device, requires_grad=True)
+
+
+def _leaves(model, torch) -> list[tuple[str, object]]:
+    """Modules without children, and attention modules as a whole (their ``out_proj`` is never called)."""
+    attention = torch.nn.MultiheadAttention
+    inside = {id(c) for m in model.modules() if isinstance(m, attention) for c in m.modules() if c is not m}
+    return [(name, m) for name, m in model.named_modules()
+            if (isinstance(m, attention) or not list(m.children())) and id(m) not in inside]
+
+
+def _measure(model, x, torch) -> tuple[list, list[float], list[float]]:
+    """Leaf modules in call order (name, module, output shape), the mean square of each output and of the
     gradient reaching it."""
-    modules, forward, gradients = [], [], {}
+    names = {id(m): name for name, m in _leaves(model, torch)}
+    leaves, forward, gradients = [], [], {}
 
     def hook(module, inputs, output):
+        output = output[0] if isinstance(output, tuple) else output
         if not isinstance(output, torch.Tensor):
             return
-        index = len(modules)
-        modules.append((module, tuple(output.shape)))
+        index = len(leaves)
+        leaves.append((names[id(module)], module, tuple(output.shape)))
         forward.append(float(output.detach().double().pow(2).mean()))
         if output.requires_grad:
             output.register_hook(lambda grad: gradients.__setitem__(index, float(grad.double().pow(2).mean())))
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook) for _, m in _leaves(model, torch)]
     try:
-        y = model(_gaussian(shape, model, torch))
+        y = model(x)
         (y * torch.randn_like(y)).sum().backward()
     finally:
         for handle in handles:
             handle.remove()
-    return modules, forward, [gradients.get(k, float("nan")) for k in range(len(modules))]
+    return leaves, forward, [gradients.get(k, float("nan")) for k in range(len(leaves))]
 
 
-def _gaussian(shape: tuple[int, ...], model, torch):
-    dtype = next(model.parameters(), torch.empty(0)).dtype
-    return torch.randn(*shape, dtype=dtype, requires_grad=True)
+def _predict(model, leaves: list, x, start: Stats, seed: int,
+             torch) -> tuple[list[tuple], str | None, list, str | None]:
+    """Predicted (forward, backward) mean squares for each leaf module call, what stopped the prediction,
+    the audit of each weight and the re-initialisation."""
+    from .tracing import traced
 
-
-Moment = tuple[float, float]
-"""A tensor's mean square and mean."""
-
-
-def _predict(model, modules: list, shape: tuple[int, ...], torch) -> tuple[list[tuple], str | None]:
-    """Predicted (forward, backward) mean squares for each leaf module call, by propagating moments
-    through the model's ``torch.fx`` graph; None where the graph holds an operation without a rule
-    (and, backward, everything upstream of it). The second value says what stopped the prediction."""
-    from torch.fx.passes.shape_prop import ShapeProp
-
-    unknown = [(None, None)] * len(modules)
+    unknown = [(None, None)] * len(leaves)
     try:
-        graph = torch.fx.symbolic_trace(model)
-        ShapeProp(graph).propagate(_gaussian(shape, model, torch).detach())
+        graph = traced(model, x)
     except Exception as error:  # tracing a user's model can fail in many ways; the measurements go on
-        return unknown, f"torch.fx cannot trace the model ({type(error).__name__}: {str(error).splitlines()[0]})"
+        reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        return unknown, f"torch.fx cannot trace the model ({reason})", [], None
     nodes = list(graph.graph.nodes)
     calls = [node for node in nodes if node.op == "call_module"]
-    if [graph.get_submodule(node.target) for node in calls] != [module for module, _ in modules]:
-        return unknown, "the traced graph calls the modules in another order than the model did"
-    moments, factors, stopped = {}, {}, None
-    for node in nodes:
+    if [graph.get_submodule(node.target) for node in calls] != [module for _, module, _ in leaves]:
+        return unknown, "the traced graph calls the modules in another order than the model did", [], None
+    moments, factors, stopped = _propagate(graph, nodes, start, seed)
+    gradients = _backward(nodes, factors)
+    predicted = [(moments[node].second if node in moments else None, gradients.get(node)) for node in calls]
+    if stopped:
+        return predicted, stopped, [], None
+    plan: dict = {}
+    _propagate(graph, nodes, start, seed, plan)
+    return predicted, None, _audits(graph, plan, torch), _fix_source(plan)
+
+
+def _propagate(graph, nodes: list, start: Stats, seed: int, plan: dict | None = None) -> tuple[dict, dict, str | None]:
+    """Each node's statistics and its inputs' backward factors. With ``plan`` (a dict), weights
+    follow the exact rule and ``plan`` receives them: node -> what to set."""
+    from .tracing import is_tensor
+
+    ends = _branch_ends(graph, nodes) if plan is not None else {}
+    moments: dict = {}
+    factors: dict = {}
+    stopped = None
+    for k, node in enumerate(nodes):
         if node.op == "placeholder":
-            moments[node] = (1.0, 0.0)
+            moments[node] = start if not moments else None
         elif node.op in ("call_module", "call_function", "call_method"):
-            step = _forward_rule(node, graph, moments)
+            step = _step(node, graph, moments, seed + k, plan, ends)
             if step is None:
-                stopped = stopped or f"no rule for {_describe(node, graph)}"
+                if is_tensor(node) or node.op == "call_module":  # not a size or a constant
+                    stopped = stopped or f"no rule for {_describe(node, graph)}"
             else:
                 moments[node], factors[node] = step
-    gradients = _backward(nodes, factors)
-    return [(moments.get(node, (None,))[0], gradients.get(node)) for node in calls], stopped
+    return {node: m for node, m in moments.items() if m is not None}, factors, stopped
 
 
 def _describe(node, graph) -> str:
@@ -176,43 +275,212 @@ def _describe(node, graph) -> str:
     return f"{node.op.removeprefix('call_')} {getattr(node.target, '__name__', node.target)}"
 
 
-def _forward_rule(node, graph, moments: dict) -> tuple[Moment, dict] | None:
-    """``((E[y^2], E[y]), {input node: gradient factor})`` of one graph node, or None without a rule
-    or with an input whose moments are unknown."""
-    inputs = [arg for arg in node.args if hasattr(arg, "op")]
-    if any(arg not in moments for arg in inputs) or not inputs:
+def _name(node) -> str:
+    return getattr(node.target, "__name__", str(node.target)).strip("_")
+
+
+def _inputs(node) -> list:
+    """The graph nodes among a node's arguments, lists included, in order."""
+    found = []
+
+    def visit(value):
+        if hasattr(value, "op"):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                visit(item)
+
+    visit(list(node.args) + list(node.kwargs.values()))
+    return found
+
+
+def _step(node, graph, moments: dict, seed: int, plan: dict | None, ends: dict) -> tuple[Stats, dict] | None:
+    """``(statistics, {input node: gradient factor})`` of one graph node, or None without a rule or with
+    an input whose statistics are unknown."""
+    from .tracing import is_tensor
+
+    inputs = [arg for arg in _inputs(node) if is_tensor(arg) or arg.op == "call_module"]
+    if not inputs or any(moments.get(arg) is None for arg in inputs):
         return None
-    (second, mean), source = moments[inputs[0]], inputs[0]
+    if node.op == "call_module":
+        return _module_step(node, graph, moments, inputs, seed, plan, ends)
+    return _function_step(node, graph, moments, inputs, seed)
+
+
+def _module_step(node, graph, moments: dict, inputs: list, seed: int, plan: dict | None,
+                 ends: dict) -> tuple[Stats, dict] | None:
+    module = graph.get_submodule(node.target)
+    name = module.__class__.__name__
+    stats, source = moments[inputs[0]], inputs[0]
+    size = tuple(source.meta["tensor_meta"].shape)
+    if name == "MultiheadAttention":
+        return _attention_step(node, module, moments, seed, plan, ends)
+    if name == "Linear" or name.startswith("Conv"):
+        rule = layer_rules.weighted(module, stats, size, *_exact_weight(node, module, stats, size, moments, plan, ends))
+    elif name in ACTIVATIONS:
+        rule = layer_rules.activation(name, stats)
+    elif name.startswith("Dropout"):
+        rule = layer_rules.dropout(module, stats)
+    elif name in NORMALISATIONS:
+        gamma = None
+        if plan is not None and node in ends:
+            gamma = _target(node, moments, ends)
+            plan[node] = ("gamma", math.sqrt(gamma))
+        rule = layer_rules.normalisation(module, stats, gamma)
+    elif name == "Identity":
+        rule = (stats, 1.0)
+    elif name == "Flatten":
+        rule = (stats.without_positions() if len(node.meta["tensor_meta"].shape) <= 2 else stats, 1.0)
+    elif not list(module.parameters()) and len(inputs) == 1:
+        rule = _monte_carlo(module, source, graph, moments, seed, module)
+    else:
+        return None
+    return rule[0], {source: rule[1]}
+
+
+def _exact_weight(node, module, stats: Stats, size, moments: dict, plan: dict | None,
+                  ends: dict) -> tuple[float | None, float | None]:
+    """``(E[w^2], E[b^2])`` under the exact rule when planning (recorded in ``plan``), else the module's own."""
+    if plan is None:
+        return None, None
+    fan_in, _ = layer_rules.fans(module, size)
+    variance = _target(node, moments, ends) / (fan_in * stats.second)
+    plan[node] = ("normal", math.sqrt(variance))
+    return variance, 0.0
+
+
+def _target(node, moments: dict, ends: dict, averaging: float = 0.0) -> float:
+    """Mean square a re-initialised layer's output should have: 1, or its share of a residual stream
+    (an attention's share scaled by ``averaging``, its output's mean square per unit value mean square)."""
+    if node not in ends:
+        return 1.0
+    stream, gain, attention = ends[node]
+    if attention:
+        count = sum(a for *_, a in ends.values())
+        return (RESIDUAL_GROWTH - 1) * averaging * moments[stream].second / (gain * count)
+    count = sum(not a for *_, a in ends.values())
+    return (RESIDUAL_GROWTH ** (1 / count) - 1) * moments[stream].second / gain
+
+
+def _attention_step(node, module, moments: dict, seed: int, plan: dict | None,
+                    ends: dict) -> tuple[Stats, dict] | None:
+    from .tracing import is_tensor
+
+    arguments = list(node.args[:3]) + [node.kwargs[key] for key in ("query", "key", "value") if key in node.kwargs]
+    if len(arguments) != 3 or not all(hasattr(a, "op") and is_tensor(a) for a in arguments):
+        return None
+    inputs = {a: (moments[a], tuple(a.meta["tensor_meta"].shape)) for a in arguments}
+    weights = None
+    if plan is not None:
+        weights = [1 / (module.embed_dim * moments[a].second) for a in arguments], 1 / module.embed_dim
+    rule = layer_rules.attention(module, inputs, arguments, seed, weights)
+    if rule is None:
+        return None
+    stats, factors = rule
+    if plan is not None:  # the output projection scaled to the target (every factor is linear in its E[w^2])
+        scale = _target(node, moments, ends, stats.second) / stats.second if node in ends else 1.0
+        stats, factors = stats.scaled(math.sqrt(scale)), {a: f * scale for a, f in factors.items()}
+        plan[node] = ("attention", [math.sqrt(v) for v in weights[0]], math.sqrt(weights[1] * scale))
+    return stats, factors
+
+
+def _function_step(node, graph, moments: dict, inputs: list, seed: int) -> tuple[Stats, dict] | None:
+    name = _name(node)
+    stats, source = moments[inputs[0]], inputs[0]
+    if name == "getitem" and inputs[0].op == "call_module" and node.args[1] == 0:  # an attention's output
+        return stats, {source: 1.0}
+    if name in ACTIVATIONS and len(inputs) == 1:
+        out, factor = layer_rules.activation(name, stats)
+        return out, {source: factor}
+    if name in ("add", "iadd", "sub") and len(inputs) == 2:
+        return _sum(name, inputs, moments)
+    if name in ("add", "mul", "truediv") and len(inputs) == 1:
+        return _affine(name, node, stats, source)
+    if name in ("cat", "concat", "concatenate"):
+        return _concatenation(inputs, moments)
+    if name in ("flatten", "reshape", "view"):
+        return (stats.without_positions() if len(node.meta["tensor_meta"].shape) <= 2 else stats), {source: 1.0}
+    if name in ("contiguous", "permute", "transpose", "squeeze", "unsqueeze"):
+        return stats, {source: 1.0}
+    call = _single_input_call(node, source)
+    if call is None:
+        return None
+    out, factor = _monte_carlo(call, source, graph, moments, seed)
+    return out, {source: factor}
+
+
+def _monte_carlo(call, source, graph, moments: dict, seed: int, module=None) -> tuple[Stats, float]:
+    """:func:`.layer_rules.monte_carlo` of ``call`` on ``source``, drawn as the activation that made it of
+    a Gaussian pre-activation when ``source`` is an activation with known input statistics."""
+    shape = tuple(source.meta["tensor_meta"].shape)
+    channels_first = _channels_first(shape, module)
+    made = _activation_of(source, graph)
+    if made is not None and moments.get(made[1]) is not None:
+        return layer_rules.monte_carlo(call, moments[made[1]], shape, channels_first, seed, before=made[0])
+    return layer_rules.monte_carlo(call, moments[source], shape, channels_first, seed)
+
+
+def _activation_of(node, graph) -> tuple[Callable, object] | None:
+    """``(activation, its input node)`` when ``node`` applies an activation of the catalogue."""
     if node.op == "call_module":
         module = graph.get_submodule(node.target)
-        size = tuple(source.meta["tensor_meta"].shape)
-        rule = _rule(module, second, mean, size)
-        return None if rule is None else ((rule[0], rule[1]), {source: rule[2]})
-    name = getattr(node.target, "__name__", str(node.target)).strip("_")
-    if name in ACTIVATION_FUNCTIONS:
-        phi, dphi = activation_pair(named(ACTIVATION_FUNCTIONS[name]))
-        return ((gaussian_expectation(lambda u: phi(u) ** 2, second), gaussian_expectation(phi, second)),
-                {source: gaussian_expectation(lambda u: dphi(u) ** 2, second)})
-    if name in ("add", "iadd", "sub") and len(inputs) == 2:  # independent terms: second moments add
-        (s1, m1), (s2, m2) = moments[inputs[0]], moments[inputs[1]]
-        sign = -1.0 if name == "sub" else 1.0
-        return (s1 + s2 + 2 * sign * m1 * m2, m1 + sign * m2), {inputs[0]: 1.0, inputs[1]: 1.0}
-    if name in ("add", "mul", "truediv") and len(inputs) == 1:
-        constant = next(arg for arg in node.args if not hasattr(arg, "op"))
-        if not isinstance(constant, (int, float)):
-            return None
-        if name == "add":
-            return (second + 2 * constant * mean + constant**2, mean + constant), {source: 1.0}
-        c = constant if name == "mul" else 1 / constant
-        return (c * c * second, c * mean), {source: c * c}
-    if name in ("flatten", "reshape", "view", "contiguous"):
-        return (second, mean), {source: 1.0}
+        if module.__class__.__name__ in ACTIVATIONS:
+            return module, node.args[0]
+    elif node.op == "call_function" and _name(node) in ACTIVATIONS and len(_inputs(node)) == 1:
+        return node.target, node.args[0]
     return None
 
 
-ACTIVATION_FUNCTIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "gelu": "gelu", "silu": "silu",
-                        "elu": "elu", "selu": "selu", "softplus": "softplus"}
-"""Functional activations (``torch.relu``, ``F.gelu``, ...) with their catalogue names."""
+def _sum(name: str, inputs: list, moments: dict) -> tuple[Stats, dict]:
+    """Two uncorrelated terms: second moments add (a tensor added to itself doubles instead)."""
+    if inputs[0] is inputs[1]:
+        c = 0.0 if name == "sub" else 2.0
+        return moments[inputs[0]].scaled(c), {inputs[0]: c * c}
+    second = moments[inputs[1]].scaled(-1.0) if name == "sub" else moments[inputs[1]]
+    return moments[inputs[0]] + second, {inputs[0]: 1.0, inputs[1]: 1.0}
+
+
+def _affine(name: str, node, stats: Stats, source) -> tuple[Stats, dict] | None:
+    constant = next(arg for arg in node.args if not hasattr(arg, "op"))
+    if not isinstance(constant, (int, float)):
+        return None
+    if name == "add":
+        return stats.shifted(constant), {source: 1.0}
+    c = constant if name == "mul" else 1 / constant
+    return stats.scaled(c), {source: c * c}
+
+
+def _concatenation(inputs: list, moments: dict) -> tuple[Stats, dict]:
+    """Statistics weighted by each part's share of the elements; each part receives its own gradients."""
+    sizes = np.array([math.prod(arg.meta["tensor_meta"].shape) for arg in inputs], dtype=float)
+    share = sizes / sizes.sum()
+    fields = [sum(w * getattr(moments[arg], f) for w, arg in zip(share, inputs, strict=True))
+              for f in ("second", "mean", "feature", "position")]
+    factors: dict = {}
+    for arg in inputs:
+        factors[arg] = factors.get(arg, 0.0) + 1.0 / inputs.count(arg)
+    return Stats(*map(float, fields)), factors
+
+
+def _single_input_call(node, source) -> Callable | None:
+    """The node's operation as a function of its one tensor input, or None when another argument is a
+    graph value."""
+    if any(arg is not source for arg in _inputs(node)):
+        return None
+
+    def replace(value, x):
+        if value is source:
+            return x
+        return type(value)(replace(v, x) for v in value) if isinstance(value, (list, tuple)) else value
+
+    def call(x):
+        args = [replace(a, x) for a in node.args]
+        kwargs = {key: replace(v, x) for key, v in node.kwargs.items()}
+        if node.op == "call_method":
+            return getattr(args[0], node.target)(*args[1:], **kwargs)
+        return node.target(*args, **kwargs)
+
+    return call
 
 
 def _backward(nodes: list, factors: dict) -> dict:
@@ -233,56 +501,152 @@ def _backward(nodes: list, factors: dict) -> dict:
     return gradients
 
 
-def _convolution_fans(module, shape: tuple[int, ...], size: tuple[int, ...]) -> tuple[float, float]:
-    """Mean number of terms per output element and per input element of a convolution over an input of
-    spatial ``size``: ``C_in/g`` (``C_out/g`` for an input) times the (output, tap) pairs that land
-    inside the input, per output (per input) position; zero padding makes the border count less. A
-    transposed convolution (weight stored ``(C_in, C_out/g, ...)``) is counted without its borders."""
-    if module.__class__.__name__.startswith("ConvTranspose"):
-        kernel, stride = float(np.prod(shape[2:])), float(np.prod(module.stride))
-        return shape[0] / module.groups * kernel / stride, shape[1] * kernel
-    pairs_per_output = pairs_per_input = 1.0
-    for n, k, s, p, d in zip(size, shape[2:], module.stride, _padding(module, shape), module.dilation, strict=True):
-        outputs = (n + 2 * p - d * (k - 1) - 1) // s + 1
-        pairs = sum(0 <= o * s - p + t * d < n for o in range(outputs) for t in range(k))
-        pairs_per_output *= pairs / outputs
-        pairs_per_input *= pairs / n
-    return shape[1] * pairs_per_output, shape[0] / module.groups * pairs_per_input
-
-
-def _padding(module, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The zero padding per spatial side (``same`` pads half the dilated kernel)."""
-    if module.padding == "same":
-        return tuple(d * (k - 1) // 2 for k, d in zip(shape[2:], module.dilation, strict=True))
-    if module.padding == "valid":
-        return (0,) * (len(shape) - 2)
-    return tuple(module.padding)
-
-
-def _rule(module, second: float, mean: float, size: tuple[int, ...]) -> tuple[float, float, float] | None:
-    """``(E[y^2], E[y], backward factor)`` of ``module`` for an input of mean square ``second``, mean
-    ``mean`` and shape ``size``, or None."""
-    name = module.__class__.__name__
-    if name == "Linear" or name.startswith("Conv"):
-        weight = module.weight.detach().double()
-        bias = 0.0 if module.bias is None else float(module.bias.detach().double().pow(2).mean())
-        mean_square = float(weight.pow(2).mean())
-        if name == "Linear":
-            fan_in, fan_out = weight.shape[1], weight.shape[0]
+def _branch_ends(graph, nodes: list) -> dict:
+    """Residual sums ``x + f(x)``: the layer that ends each branch ``f`` (a linear, convolutional,
+    attention or normalisation module, reached back through dropout, identities and
+    constant factors) mapped to the stream ``x``, the factor those multiply its mean square by, and
+    whether it is an attention."""
+    ancestors: dict = {}
+    for node in nodes:
+        ancestors[node] = set().union(*(ancestors[a] | {a} for a in node.all_input_nodes))
+    ends = {}
+    for node in nodes:
+        terms = [arg for arg in node.args if hasattr(arg, "op")]
+        if _name(node) not in ("add", "iadd") or len(terms) != 2:
+            continue
+        if terms[0] in ancestors[terms[1]]:
+            stream, branch = terms
+        elif terms[1] in ancestors[terms[0]]:
+            branch, stream = terms
         else:
-            fan_in, fan_out = _convolution_fans(module, tuple(weight.shape), tuple(size[2:]))
-        return fan_in * mean_square * second + bias, 0.0, fan_out * mean_square
-    if name in ACTIVATIONS:
-        phi, dphi = activation_pair(named(ACTIVATIONS[name]))
-        return (gaussian_expectation(lambda u: phi(u) ** 2, second), gaussian_expectation(phi, second),
-                gaussian_expectation(lambda u: dphi(u) ** 2, second))
-    if name.startswith("Dropout"):
-        keep = 1 - module.p if module.training else 1.0
-        return second / keep, mean, 1 / keep
-    if name == "LayerNorm":
-        weight = 1.0 if module.weight is None else float(module.weight.detach().double().pow(2).mean())
-        bias = 0.0 if module.bias is None else float(module.bias.detach().double().pow(2).mean())
-        return weight + bias, 0.0, weight / (second - mean**2)
-    if name in ("Flatten", "Identity"):
-        return second, mean, 1.0
-    return None
+            continue
+        end, gain = _through_transparent(branch, graph)
+        if end.op == "call_module" and _ends_branch(graph.get_submodule(end.target)):
+            ends[end] = (stream, gain, graph.get_submodule(end.target).__class__.__name__ == "MultiheadAttention")
+    return ends
+
+
+def _ends_branch(module) -> bool:
+    name = module.__class__.__name__
+    return (name in ("Linear", "MultiheadAttention") or name.startswith("Conv")
+            or (name in NORMALISATIONS and module.weight is not None))
+
+
+def _through_transparent(node, graph) -> tuple[object, float]:
+    """Back from ``node`` through dropout, identities and constant factors: the node reached and the
+    factor they multiply a zero-mean tensor's mean square by."""
+    gain = 1.0
+    while True:
+        if node.op == "call_module":
+            module = graph.get_submodule(node.target)
+            name = module.__class__.__name__
+            if name.startswith("Dropout"):
+                gain /= 1 - module.p if module.training else 1.0
+            elif name != "Identity":
+                return node, gain
+        elif _name(node) == "getitem" and node.args[1] == 0:  # an attention's output
+            pass
+        elif _name(node) in ("mul", "truediv") and len(_inputs(node)) == 1:
+            constant = next(arg for arg in node.args if not hasattr(arg, "op"))
+            gain *= (constant if _name(node) == "mul" else 1 / constant) ** 2
+        else:
+            return node, gain
+        node = _inputs(node)[0]
+
+
+def _audits(graph, plan: dict, torch) -> list[Audit]:
+    """``n Var(w)`` of each planned weight as it is and as the exact rule asks (``n``: PyTorch's fan-in)."""
+    audits, seen = [], []
+    for node, (kind, *values) in plan.items():
+        module = graph.get_submodule(node.target)
+        if kind == "normal":
+            weight, name = module.weight.detach(), node.target
+            torch_fan = float(torch.nn.init._calculate_fan_in_and_fan_out(weight)[0])
+            fan = layer_rules.fans(module, tuple(node.args[0].meta["tensor_meta"].shape))[0]
+            exact = values[0] ** 2 * torch_fan
+        elif kind == "attention":
+            packed = module._qkv_same_embed_dim
+            weight = module.in_proj_weight.detach() if packed else module.q_proj_weight.detach()
+            name = f"{node.target}.{'in_proj_weight' if packed else 'q_proj_weight'}"
+            torch_fan = fan = float(weight.shape[1])
+            exact = values[0][0] ** 2 * torch_fan
+        else:
+            continue
+        copy = next((other for other, w in seen if w.shape == weight.shape and torch.equal(w, weight)), None)
+        seen.append((name, weight))
+        audits.append(Audit(name, module.__class__.__name__, torch_fan, fan, float(weight.double().var() * torch_fan),
+                            exact, copy))
+    return audits
+
+
+def _fix_source(plan: dict) -> str:
+    """A Python function that applies ``plan`` to a model built the same way."""
+    lines = []
+    for node, (kind, *values) in plan.items():
+        if kind == "normal":
+            lines.append(f"    _normal(model.get_submodule({node.target!r}), {values[0]:.6g})")
+        elif kind == "gamma":
+            lines.append(f"    _gamma(model.get_submodule({node.target!r}), {values[0]:.6g})")
+        else:
+            stds = ", ".join(f"{v:.6g}" for v in values[0])
+            lines.append(f"    _attention(model.get_submodule({node.target!r}), ({stds}), {values[1]:.6g})")
+    return FIX_TEMPLATE.format(body="\n".join(lines) or "    pass")
+
+
+FIX_TEMPLATE = '''import torch
+
+
+@torch.no_grad()
+def reinitialise(model: torch.nn.Module) -> torch.nn.Module:
+    """Re-initialise ``model`` by the exact rule derived by initproof: each layer's output keeps unit
+    mean square; each residual branch adds its share of a stream that grows by sqrt(2) in all."""
+{body}
+    return model
+
+
+def _normal(module, std):
+    module.weight.normal_(0.0, std)
+    if module.bias is not None:
+        module.bias.zero_()
+
+
+def _gamma(module, value):
+    module.weight.fill_(value)
+    if module.bias is not None:
+        module.bias.zero_()
+
+
+def _attention(module, stds, out_std):
+    d = module.embed_dim
+    if module._qkv_same_embed_dim:
+        for part, std in zip(module.in_proj_weight.split(d), stds, strict=True):
+            part.normal_(0.0, std)
+    else:
+        for weight, std in zip((module.q_proj_weight, module.k_proj_weight, module.v_proj_weight), stds,
+                               strict=True):
+            weight.normal_(0.0, std)
+    if module.in_proj_bias is not None:
+        module.in_proj_bias.zero_()
+    _normal(module.out_proj, out_std)
+'''
+
+
+def _with_drift(rows: list[Row], leaves: list) -> list[Row]:
+    """Rows with their measurements over the first of their kind's (see the module docstring)."""
+    first: dict = {}
+    out = []
+    for row, (name, module, _) in zip(rows, leaves, strict=True):
+        kind = (re.sub(r"(?<![^.])\d+(?![^.])", "#", name), row.module, row.shape,
+                tuple(tuple(p.shape) for p in module.parameters(recurse=False)))
+        if kind not in first:
+            first[kind] = row
+            out.append(row)
+            continue
+        base = first[kind]
+        out.append(replace(row, forward_drift=_ratio(row.measured_forward, base.measured_forward),
+                           backward_drift=_ratio(row.measured_backward, base.measured_backward)))
+    return out
+
+
+def _ratio(value: float, base: float) -> float | None:
+    return value / base if base > 0 and np.isfinite(base) and np.isfinite(value) else None

@@ -199,7 +199,8 @@ def experiments_table(findings: list, lang: str) -> str:
 
 def inspection_table(result: Inspection) -> str:
     """Per leaf module: predicted and measured mean squares of its output and of the gradient reaching
-    it, with their ratio (the measurement's range over replicates in brackets)."""
+    it, with their ratio (the measurement's range over replicates in brackets) and its drift from the
+    first module of its kind; then the audit of each weight and the verdict."""
     def number(value: float | None) -> str:
         return "-" if value is None or not np.isfinite(value) else f"{value:.4g}"
 
@@ -207,18 +208,32 @@ def inspection_table(result: Inspection) -> str:
         known = predicted is not None and np.isfinite(predicted) and predicted != 0
         return f"{measured / predicted:.3f}" if known else "-"
 
+    def drift(row) -> str:
+        values = [f"{side} x{value:.3g}" for side, value in (("fwd", row.forward_drift), ("bwd", row.backward_drift))
+                  if value is not None and not 1 / result.factor <= value <= result.factor]
+        return ", ".join(values) or ("" if row.forward_drift is None else "kept")
+
     header = ("#", "module", "output shape", "E[y^2] predicted", "measured [range]", "ratio",
-              "E[g^2] predicted", "measured [range]", "ratio")
-    rows = [(str(r.index), r.module, "x".join(map(str, r.shape)), number(r.forward),
+              "E[g^2] predicted", "measured [range]", "ratio", "drift")
+    rows = [(str(r.index), f"{r.name} ({r.module})", "x".join(map(str, r.shape)), number(r.forward),
              f"{number(r.measured_forward)} [{number(r.forward_spread[0])}, {number(r.forward_spread[1])}]",
              ratio(r.measured_forward, r.forward), number(r.backward),
              f"{number(r.measured_backward)} [{number(r.backward_spread[0])}, {number(r.backward_spread[1])}]",
-             ratio(r.measured_backward, r.backward)) for r in result.rows]
+             ratio(r.measured_backward, r.backward), drift(r)) for r in result.rows]
     lines = columns(header, rows)
-    lines += ["", f"Gaussian inputs N(0, 1), output gradient N(0, 1); {result.replicates} models, built with "
-                  "consecutive seeds; predictions from the weights each module has (mean-field, Gaussian "
-                  "pre-activations)."]
+    lines += ["", f"Inputs: {result.replicates} draws, output gradient N(0, 1); predictions from the weights each "
+                  "module has (mean field: Gaussian pre-activations, independent positions). Drift: measured over "
+                  "the first module of the same kind (same path without block numbers, class and shapes)."]
     if result.stopped:
         lines.append(f"not predicted throughout: {result.stopped} (no forward prediction after it, no backward "
                      "one before it)")
+    if result.audits:
+        lines += ["", "Initialisers: n Var(w) as it is and as the exact rule asks (n: PyTorch's fan-in)"]
+        lines += columns(("weight", "module", "n (PyTorch)", "n (counted)", "n Var(w)", "exact", "note"),
+                         [(a.name, a.module, f"{a.torch_fan_in:g}", f"{a.fan_in:.4g}", f"{a.gain:.3g}",
+                           f"{a.exact:.3g}", f"same values as {a.copy_of}" if a.copy_of else "")
+                          for a in result.audits])
+    drifting = sum(row.drifts(result.factor) for row in result.rows)
+    lines += ["", f"verdict: every layer within x{result.factor:g} of the first of its kind" if result.kept else
+              f"verdict: {drifting} of {len(result.rows)} layers drift past x{result.factor:g} (exit 1)"]
     return "\n".join(lines)
