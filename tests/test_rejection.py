@@ -224,3 +224,28 @@ def test_a_convolution_fan_that_forgets_the_groups_is_rejected() -> None:
     with pytest.raises(DerivationError, match="does not hold"):
         d.step(Var(z_next), layers.k_h * layers.k_w * layers.c_in * Var(layers.w) * Mean(layers.a**2), "layer-variance",
                *NOTE, (IID, ZERO_MEAN_W, ZERO_BIAS))
+
+
+def test_a_transposed_convolution_with_the_stored_fan_is_rejected() -> None:
+    """PyTorch's fan-in for a transposed convolution, k_h k_w C_out/g, is not the number of terms an output sums."""
+    from initproof.derive.library import layers
+    from initproof.derive.library.rules import IID, ZERO_BIAS, b
+    from initproof.derive.library.variance import ZERO_MEAN_W
+
+    d = Builder("wrong", TITLE, (IID, ZERO_MEAN_W, ZERO_BIAS),
+                Model(random=(layers.w, layers.a, b), definitions={z_next: layers.TRANSPOSED}))
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Var(z_next), layers.TORCH_FAN * Var(layers.w) * Mean(layers.a**2), "layer-variance",
+               *NOTE, (IID, ZERO_MEAN_W, ZERO_BIAS))
+
+
+def test_a_normalised_second_moment_without_its_shift_is_rejected() -> None:
+    from initproof.derive.library import normalisation as norm
+
+    d = Builder("wrong", TITLE, (norm.STATISTICS,), Model(random=(norm.x_in, norm.y_out),
+                                                          definitions={norm.y_out: norm.NORMALISED}))
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Mean(norm.y_out**2), norm.gamma**2, "second moment", *NOTE, (norm.STATISTICS,))
+    with pytest.raises(DerivationError, match="does not hold"):  # the input's variance is not kept
+        d.step(Var(norm.y_out), norm.gamma**2 * Var(norm.x_in), "scaling", *NOTE, (norm.STATISTICS,))
+    d.step(Mean(norm.y_out**2), norm.gamma**2 + norm.beta**2, "second moment", *NOTE, (norm.STATISTICS,))

@@ -10,13 +10,13 @@ from __future__ import annotations
 import sympy as sp
 from sympy import stats
 
-from ..assumptions import Assumption, goal, iid, independent, zero_mean
+from ..assumptions import Assumption, described, goal, iid, independent, zero_mean
 from ..derivation import Builder, Derivation
 from ..functions import relu
 from ..moments import Mean, Var
-from ..registry import register
+from ..registry import get, register
 from ..steps import Model
-from ..symbols import i, n, q, x
+from ..symbols import i, m, n, q, x
 from ..text import Text
 from .rules import (
     FORWARD_GOAL,
@@ -60,8 +60,16 @@ def convolution_fan() -> Derivation:
            "a sum of i.i.d. products with $E[w] = 0$ and $b = 0$, as in a dense layer with fan-in $k_h k_w C_{in}/g$",
            "tổng các tích i.i.d. với $E[w] = 0$ và $b = 0$, như lớp kết nối đầy đủ có fan-in $k_h k_w C_{in}/g$",
            (IID, ZERO_MEAN_W, ZERO_BIAS))
-    exact = d.last
     d.result("fan-in")
+    _, variance = preserve(d, _after_relu(d, d.last, act), Var(z_l))
+    d.result("forward")
+    distributions(d, variance)
+    return d.build(main="forward")
+
+
+def _after_relu(d: Builder, exact: sp.Eq, act: Assumption) -> sp.Eq:
+    """From ``Var(z_{l+1}) = k Var(w) E[a^2]`` to ``k Var(w) Var(z_l)/2``: ReLU keeps half the second moment
+    of a zero-mean Gaussian pre-activation (the integral done by sympy)."""
     density = stats.density(stats.Normal("z_l", 0, sp.sqrt(q)))(x)
     d.step(Mean(a**2), sp.Integral(x**2 * density, (x, 0, sp.oo)), "half moment",
            "ReLU zeroes the negative half of a Gaussian pre-activation",
@@ -72,10 +80,96 @@ def convolution_fan() -> Derivation:
     second_moment = d.last
     d.step(Var(z_next), exact.rhs.xreplace({second_moment.lhs: second_moment.rhs}), "substitution",
            "insert the half moment", "thay moment nửa vào", using=(exact, second_moment))
-    _, variance = preserve(d, d.last, Var(z_l))
+    return d.last
+
+
+s_h, s_w = sp.symbols("s_h s_w", positive=True, integer=True)
+torch_gain = sp.Symbol("G", positive=True)
+SCATTERED = k_h * k_w * c_in / (groups * s_h * s_w)
+"""Terms per output of a transposed convolution: the taps that land on it from each input channel of its group."""
+TRANSPOSED = sp.Sum(W[i] * A[i], (i, 1, SCATTERED)) + b
+TORCH_FAN = k_h * k_w * c_out / groups
+"""The fan-in PyTorch reads from a transposed convolution's weight, stored (C_in, C_out/g, k_h, k_w)."""
+STRIDE_DIVIDES = described("stride-divides-kernel",
+                           "the stride divides the kernel size in each direction, and outputs are read away from "
+                           "the borders",
+                           "bước nhảy chia hết kích thước kernel theo mỗi chiều, và đầu ra được xét xa biên")
+
+
+@register("transposed-convolution-fan")
+def transposed_convolution_fan() -> Derivation:
+    r"""A transposed convolution with stride :math:`s` sends each input to :math:`k_h k_w` outputs :math:`s`
+    apart, so an output sums :math:`k_h k_w C_{in}/(g\,s_h s_w)` products: He's rule is
+    :math:`\operatorname{Var}(w) = 2 g s_h s_w/(k_h k_w C_{in})`. PyTorch's ``kaiming_normal_`` reads the fan-in
+    :math:`k_h k_w C_{out}/g` from the stored weight, which multiplies the variance by
+    :math:`C_{in}/(C_{out} s_h s_w)` per layer (PyTorch issue 7865)."""
+    act = activation("ReLU", relu(z_l))
+    d = Builder("transposed-convolution-fan",
+                Text("The fan-in of a transposed convolution, and the one PyTorch computes",
+                     "Fan-in của phép tích chập chuyển vị, và fan-in mà PyTorch tính"),
+                (IID, ZERO_MEAN_W, ZERO_BIAS, act, GAUSSIAN_PREACTIVATION, FORWARD_GOAL, SYMMETRIC_UNIFORM,
+                 STRIDE_DIVIDES),
+                Model(random=(w, a, b, z_l), definitions={z_next: TRANSPOSED}))
+    d.step(Var(z_next), Var(TRANSPOSED), "definition",
+           "a transposed convolution scatters each input over $k_h k_w$ outputs, $s_h$ and $s_w$ apart: an output "
+           "receives $k_h k_w/(s_h s_w)$ taps from each of the $C_{in}/g$ input channels of its group",
+           "tích chập chuyển vị rải mỗi đầu vào lên $k_h k_w$ đầu ra cách nhau $s_h$ và $s_w$: một đầu ra nhận "
+           "$k_h k_w/(s_h s_w)$ nhánh từ mỗi kênh trong $C_{in}/g$ kênh đầu vào của nhóm", (STRIDE_DIVIDES,))
+    d.then(SCATTERED * Var(w) * Mean(a**2), "layer-variance",
+           "a sum of i.i.d. products with $E[w] = 0$ and $b = 0$", "tổng các tích i.i.d. với $E[w] = 0$ và $b = 0$",
+           (IID, ZERO_MEAN_W, ZERO_BIAS))
+    d.result("fan-in")
+    combined = _after_relu(d, d.last, act)
+    _, variance = preserve(d, combined, Var(z_l))
     d.result("forward")
+    d.solve(sp.Eq(torch_gain, (combined.rhs / Var(z_l)).subs(Var(w), 2 / TORCH_FAN)), torch_gain, "definition",
+            "PyTorch reads the fan-in from the stored weight, $k_h k_w C_{out}/g$: with its "
+            "$\\operatorname{Var}(w) = 2g/(k_h k_w C_{out})$ each layer multiplies the variance by $G$",
+            "PyTorch đọc fan-in từ trọng số lưu trữ, $k_h k_w C_{out}/g$: với "
+            "$\\operatorname{Var}(w) = 2g/(k_h k_w C_{out})$ của nó, mỗi lớp nhân phương sai lên $G$ lần",
+            defines=True)
+    d.result("torch-gain")
     distributions(d, variance)
     return d.build(main="forward")
+
+
+packed, block, share = sp.symbols("V_packed V_block R", positive=True)
+PROJECTION = sp.Sum(W[i] * A[i], (i, 1, d_k)) + b
+"""One query (key, value) entry: a sum over the d inputs of a token."""
+
+
+@register("packed-attention-fan")
+def packed_attention_fan() -> Derivation:
+    r"""``nn.MultiheadAttention`` keeps its query, key and value projections in one :math:`(3d, d)` matrix and
+    initialises it with ``xavier_uniform_``, whose fan-out is then :math:`3d`: :math:`\operatorname{Var}(w) =
+    2/(4d)`, half of Xavier's :math:`2/(d + d)` for each :math:`(d, d)` projection, so every query, key and
+    value starts with half the variance (PyTorch issue 166378)."""
+    d = Builder("packed-attention-fan",
+                Text("Xavier on a packed query-key-value matrix", "Xavier trên ma trận query-key-value gộp"),
+                (IID, ZERO_MEAN_W, ZERO_BIAS), Model(random=(w, a, b), definitions={z_next: PROJECTION}))
+    glorot = d.cite(get("xavier-tanh"), "fan-average", "Glorot's rule for fan-in $n$ and fan-out $m$",
+                    "quy tắc Glorot cho fan-in $n$ và fan-out $m$")
+    packed_variance = d.solve(sp.Eq(packed, glorot.rhs.subs({n: d_k, m: 3 * d_k})), packed, "definition",
+                              "xavier_uniform_ on the packed $(3d, d)$ matrix: fan-in $d$, fan-out $3d$",
+                              "xavier_uniform_ trên ma trận gộp $(3d, d)$: fan-in $d$, fan-out $3d$", defines=True)
+    d.result("packed")
+    block_variance = d.solve(sp.Eq(block, glorot.rhs.subs({n: d_k, m: d_k})), block, "definition",
+                             "Xavier on one $(d, d)$ projection: fan-in and fan-out $d$",
+                             "Xavier trên một phép chiếu $(d, d)$: fan-in và fan-out đều là $d$", defines=True)
+    d.result("per-projection")
+    d.step(Var(z_next), Var(PROJECTION), "definition", "a query entry sums the $d$ entries of its token, weighted",
+           "một phần tử query là tổng có trọng số của $d$ phần tử của token")
+    d.then(d_k * Var(w) * Mean(a**2), "layer-variance", "a sum of $d$ i.i.d. products with $E[w] = 0$ and $b = 0$",
+           "tổng của $d$ tích i.i.d. với $E[w] = 0$ và $b = 0$", (IID, ZERO_MEAN_W, ZERO_BIAS))
+    query = d.last
+    d.result("query")
+    gain = query.rhs / Mean(a**2)
+    d.solve(sp.Eq(share, gain.subs(Var(w), packed_variance) / gain.subs(Var(w), block_variance)), share, "definition",
+            "the variance of a query under the packed initialisation, over that under Xavier per projection",
+            "phương sai của query khi khởi tạo gộp, chia cho phương sai khi khởi tạo Xavier từng phép chiếu",
+            defines=True)
+    d.result("share")
+    return d.build(main="share")
 
 
 qv, kv, s = sp.symbols("q k s")

@@ -12,6 +12,7 @@ from initproof import derive
 from initproof.derive.library.layers import (
     alpha,
     c_in,
+    c_out,
     d_k,
     depth,
     gain,
@@ -21,6 +22,8 @@ from initproof.derive.library.layers import (
     kv,
     p,
     qv,
+    s_h,
+    s_w,
 )
 from initproof.derive.library.rules import a, w
 from initproof.derive.moments import Mean, Var
@@ -75,6 +78,104 @@ def convolution_fan() -> list:
              f"E[z^2] = 1 với tích chập 3x3, 8 kênh đầu vào chia 2 nhóm, sau ReLU của N(0, 1), "
              f"Var(w) = 2g/(k_h k_w C_in) = {variance:.4g}"),
         expected, draw)]
+
+
+def transposed_convolution(x: np.ndarray, weights: np.ndarray, groups: int, stride: int) -> np.ndarray:
+    """A 2-D transposed convolution, as deep-learning frameworks compute it (no padding), of images ``x``
+    (batch, C_in, H, W), each with kernels of its own stored as frameworks store them: ``weights``
+    (batch, C_in, C_out/groups, k, k). Input (i, j) adds its kernel at output (i s + u, j s + v)."""
+    batch, channels, height, width = x.shape
+    _, _, per_group, k, _ = weights.shape
+    out = np.zeros((batch, per_group * groups, (height - 1) * stride + k, (width - 1) * stride + k))
+    size = channels // groups
+    for group in range(groups):
+        taps = np.einsum("bcij,bcouv->bouvij", x[:, group * size:(group + 1) * size],
+                         weights[:, group * size:(group + 1) * size], optimize=True)
+        for u in range(k):
+            for v in range(k):
+                out[:, group * per_group:(group + 1) * per_group, u:u + stride * height:stride,
+                    v:v + stride * width:stride] += taps[:, :, u, v]
+    return out
+
+
+TRANSPOSED = {"C_in": 8, "C_out": 4, "groups": 2, "kernel": 4, "stride": 2, "size": 6}
+"""The checked transposed convolution: 4x4 kernels, stride 2, over 6x6 images, 8 input channels in 2
+groups, 4 outputs; outputs read where every tap lands (rows and columns k - 1 to (size - 1) stride)."""
+
+
+@register("transposed-convolution-fan")
+def transposed_convolution_fan() -> list:
+    shape = TRANSPOSED
+    sizes = {k_h: shape["kernel"], k_w: shape["kernel"], c_in: shape["C_in"], c_out: shape["C_out"],
+             groups: shape["groups"], s_h: shape["stride"], s_w: shape["stride"]}
+    he = _result("transposed-convolution-fan", "forward", sizes)
+    stored = (shape["C_in"], shape["C_out"] // shape["groups"], shape["kernel"], shape["kernel"])
+    torch_variance = 2 / (stored[1] * stored[2] * stored[3])  # kaiming_normal_: fan-in = weight.size(1) * kernel
+    torch_gain = _result("transposed-convolution-fan", "torch-gain", sizes)
+    inner = slice(shape["kernel"] - 1, (shape["size"] - 1) * shape["stride"] + 1)
+    per_image = shape["C_out"] * (inner.stop - inner.start) ** 2
+
+    def outputs(variance: float):
+        def draw(rng: np.random.Generator, k: int) -> np.ndarray:
+            images = -(-k // per_image)
+            x = np.maximum(rng.standard_normal((images, shape["C_in"], shape["size"], shape["size"])), 0)
+            weights = np.sqrt(variance) * rng.standard_normal(
+                (images, shape["C_in"], shape["C_out"] // shape["groups"], shape["kernel"], shape["kernel"]))
+            out = transposed_convolution(x, weights, shape["groups"], shape["stride"])
+            return out[:, :, inner, inner].ravel()[:k] ** 2
+        return draw
+
+    return [
+        SamplingCheck("transposed-convolution-fan", "he-transposed",
+                      Text(f"E[z^2] = 1 for a 4x4 transposed convolution, stride 2, 8 input channels in 2 groups, "
+                           f"after ReLU of N(0, 1), Var(w) = 2 g s^2/(k^2 C_in) = {he:.4g}",
+                           f"E[z^2] = 1 với tích chập chuyển vị 4x4, bước 2, 8 kênh đầu vào chia 2 nhóm, sau ReLU "
+                           f"của N(0, 1), Var(w) = 2 g s^2/(k^2 C_in) = {he:.4g}"),
+                      _result("transposed-convolution-fan", "fan-in", sizes | {Var(w): he, Mean(a**2): 0.5}),
+                      outputs(he)),
+        SamplingCheck("transposed-convolution-fan", "torch-fan",
+                      Text(f"E[z^2] = G = C_in/(C_out s^2) = {torch_gain:.3g} with PyTorch's Var(w) = 2g/(k^2 C_out), "
+                           "its fan-in read from the stored weight",
+                           f"E[z^2] = G = C_in/(C_out s^2) = {torch_gain:.3g} với Var(w) = 2g/(k^2 C_out) của PyTorch, "
+                           "fan-in đọc từ trọng số lưu trữ"),
+                      torch_gain, outputs(torch_variance)),
+    ]
+
+
+PACKED = {"model": 64, "tokens": 256}
+"""The checked projection: width 64, queries of 256 random N(0, 1) tokens."""
+
+
+@register("packed-attention-fan")
+def packed_attention_fan() -> list:
+    width, tokens = PACKED["model"], PACKED["tokens"]
+
+    def queries(rows: int):
+        def draw(rng: np.random.Generator, k: int) -> np.ndarray:
+            values = []
+            for _ in range(-(-k // (tokens * width))):
+                bound = np.sqrt(6 / (width + rows))  # xavier_uniform_ on a (rows, width) matrix
+                weight = rng.uniform(-bound, bound, (rows, width))
+                values.append((rng.standard_normal((tokens, width)) @ weight[:width].T).ravel() ** 2)
+            return np.concatenate(values)[:k]
+        return draw
+
+    packed = _result("packed-attention-fan", "packed", {d_k: width})
+    block = _result("packed-attention-fan", "per-projection", {d_k: width})
+    return [
+        SamplingCheck("packed-attention-fan", "packed",
+                      Text("E[q^2] = d V_packed = 1/2: the query block of xavier_uniform_ on a packed (3d, d) "
+                           "matrix, d = 64, tokens N(0, 1)",
+                           "E[q^2] = d V_packed = 1/2: khối query của xavier_uniform_ trên ma trận gộp (3d, d), "
+                           "d = 64, token N(0, 1)"),
+                      _result("packed-attention-fan", "query", {d_k: width, Var(w): packed, Mean(a**2): 1}),
+                      queries(3 * width)),
+        SamplingCheck("packed-attention-fan", "per-projection",
+                      Text("E[q^2] = d V_block = 1: xavier_uniform_ on the (d, d) query projection alone, d = 64",
+                           "E[q^2] = d V_block = 1: xavier_uniform_ trên riêng phép chiếu query (d, d), d = 64"),
+                      _result("packed-attention-fan", "query", {d_k: width, Var(w): block, Mean(a**2): 1}),
+                      queries(width)),
+    ]
 
 
 ATTENTION = {"tokens": 32, "model": 64, "head": 32}
