@@ -249,3 +249,17 @@ def test_a_normalised_second_moment_without_its_shift_is_rejected() -> None:
     with pytest.raises(DerivationError, match="does not hold"):  # the input's variance is not kept
         d.step(Var(norm.y_out), norm.gamma**2 * Var(norm.x_in), "scaling", *NOTE, (norm.STATISTICS,))
     d.step(Mean(norm.y_out**2), norm.gamma**2 + norm.beta**2, "second moment", *NOTE, (norm.STATISTICS,))
+
+
+def test_a_fixup_step_that_counts_one_layer_per_branch_is_rejected() -> None:
+    from initproof.derive.library import layers
+
+    d = Builder("wrong", TITLE, (layers.HOMOGENEOUS_BRANCH,),
+                Model(definitions={layers.branch_change: layers.rate * layers.STEP_CHANGE * layers.size}))
+    d.step(layers.branch_change, layers.rate * layers.STEP_CHANGE * layers.size, "definition", *NOTE,
+           (layers.HOMOGENEOUS_BRANCH,))
+    m, lam = layers.layers_per_branch, layers.scale
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.then(layers.rate * lam ** (2 * m - 2) * layers.size, "summation", *NOTE)
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.then(layers.rate * m * lam ** (2 * m) * layers.size, "summation", *NOTE)

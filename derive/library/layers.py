@@ -292,3 +292,63 @@ def residual_variance() -> Derivation:
            "với $\\alpha = 1/\\sqrt{L}$: $(1 + c/L)^L \\to e^c$")
     d.result("bounded")
     return d.build(main="block")
+
+
+scale, rate, size = sp.symbols("lambda eta |x|^2", positive=True)
+layers_per_branch = sp.Symbol("m", positive=True, integer=True)
+change, branch_change = sp.symbols("Delta Delta_b")
+STEP_CHANGE = sp.Sum(scale ** (2 * (layers_per_branch - i)) * scale ** (2 * (i - 1)), (i, 1, layers_per_branch))
+"""What one gradient step of unit rate does to a branch's output, layer by layer: the layers above layer i
+carry the gradient down (gain lambda^2 each), those below carry the input up (lambda^2 each)."""
+HOMOGENEOUS_BRANCH = described(
+    "homogeneous-branch",
+    "each residual branch is a chain of m >= 2 linear or positively homogeneous layers whose weights are scaled by "
+    "lambda from a variance-preserving start, so each layer multiplies a squared norm by lambda^2, forward and "
+    "backward; the branches are small at initialisation, so each sees the block's input and their changes add",
+    "mỗi nhánh residual là chuỗi m >= 2 lớp tuyến tính hoặc thuần nhất dương, trọng số được nhân lambda so với "
+    "khởi tạo giữ phương sai, nên mỗi lớp nhân bình phương chuẩn lên lambda^2, cả lan truyền tiến lẫn ngược; "
+    "lúc khởi tạo các nhánh nhỏ nên mỗi nhánh nhận đầu vào của khối và thay đổi của chúng cộng lại")
+FIRST_ORDER = described(
+    "first-order-step",
+    "a gradient step of rate eta changes the output, to first order, by eta times the squared norm of the "
+    "output's gradient with respect to the weights",
+    "một bước gradient với tốc độ eta làm đầu ra thay đổi, ở bậc một, eta lần bình phương chuẩn gradient của đầu "
+    "ra theo trọng số")
+DEPTH_FREE = goal("depth-free-update", "the goal: one step changes the output as much as one unscaled branch would, "
+                  "whatever the number of branches",
+                  "mục tiêu: một bước làm đầu ra thay đổi bằng một nhánh chưa nhân tỉ lệ, dù có bao nhiêu nhánh",
+                  (change, rate * layers_per_branch * size))
+
+
+@register("fixup-scale")
+def fixup_scale() -> Derivation:
+    r"""Fixup (Zhang, Dauphin and Ma, 2019): with :math:`L` residual branches of :math:`m` layers, each
+    layer scaled by :math:`\lambda`, one gradient step changes the output by
+    :math:`\eta L m \lambda^{2m-2} |x|^2`; keeping that independent of :math:`L` gives
+    :math:`\lambda = L^{-1/(2m-2)}`."""
+    d = Builder("fixup-scale",
+                Text("Fixup: the branch scale that makes an update independent of depth",
+                     "Fixup: tỉ lệ nhánh làm bước cập nhật không phụ thuộc độ sâu"),
+                (HOMOGENEOUS_BRANCH, FIRST_ORDER, DEPTH_FREE),
+                Model(definitions={branch_change: rate * STEP_CHANGE * size, change: depth * branch_change}))
+    d.step(branch_change, rate * STEP_CHANGE * size, "definition",
+           "one step of one branch: for layer $i$, the $m - i$ layers above scale the gradient by "
+           "$\\lambda^{2(m-i)}$ and the $i - 1$ below scale the input by $\\lambda^{2(i-1)}$",
+           "một bước của một nhánh: với lớp $i$, $m - i$ lớp phía trên nhân gradient với $\\lambda^{2(m-i)}$ và "
+           "$i - 1$ lớp phía dưới nhân đầu vào với $\\lambda^{2(i-1)}$", (HOMOGENEOUS_BRANCH, FIRST_ORDER))
+    d.then(rate * layers_per_branch * scale ** (2 * layers_per_branch - 2) * size, "summation",
+           "every layer contributes the same $\\lambda^{2m-2}$", "mọi lớp đóng góp cùng $\\lambda^{2m-2}$")
+    one = d.last
+    d.result("branch-change")
+    d.step(change, depth * one.rhs, "sum over branches", "the $L$ branches' changes add",
+           "thay đổi của $L$ nhánh cộng lại", (HOMOGENEOUS_BRANCH,), using=(one,))
+    total = d.last.rhs
+    d.result("total-change")
+    d.require(change, rate * layers_per_branch * size, "as much as one unscaled branch, at any depth",
+              "bằng một nhánh chưa nhân tỉ lệ, ở mọi độ sâu", (DEPTH_FREE,))
+    condition = d.solved(sp.Eq(depth * scale ** (2 * layers_per_branch - 2), 1),
+                         sp.Eq(rate * layers_per_branch * size, total), scale, "cancel",
+                         "divide by $\\eta m |x|^2$", "chia cho $\\eta m |x|^2$")
+    d.solve(condition, scale, "solve", "the positive root", "nghiệm dương")
+    d.result("branch-scale")
+    return d.build(main="branch-scale")

@@ -20,10 +20,14 @@ from initproof.derive.library.layers import (
     k_h,
     k_w,
     kv,
+    layers_per_branch,
     p,
     qv,
+    rate,
     s_h,
     s_w,
+    scale,
+    size,
 )
 from initproof.derive.library.rules import a, w
 from initproof.derive.moments import Mean, Var
@@ -269,4 +273,46 @@ def residual_variance() -> list:
              "1/sqrt(L)",
              f"E[x_L^2] = (1 + c/L)^L = {expected:.4g} với L = {blocks} nhánh tuyến tính hệ số c = 1, nhân "
              "1/sqrt(L)"),
+        expected, draw)]
+
+
+FIXUP = {"branches": 4, "layers": 3, "width": 2}
+"""The checked network: 4 residual branches of 3 linear layers side by side on a unit input, width 2 (the
+expectations hold at any width; each output coordinate is one sample, so a narrow network costs the fewest
+random weights per sample)."""
+
+
+@register("fixup-scale")
+def fixup_scale() -> list:
+    branches, layers, width = FIXUP["branches"], FIXUP["layers"], FIXUP["width"]
+    shape = {depth: branches, layers_per_branch: layers}
+    lam = _result("fixup-scale", "branch-scale", shape)
+    expected = _result("fixup-scale", "total-change", shape | {scale: lam, rate: 1, size: 1})
+
+    def draw(rng: np.random.Generator, k: int) -> np.ndarray:
+        """Per network and output coordinate: the squared norm of that output's gradient with respect to
+        every weight, i.e. what a gradient step of unit rate changes it by, to first order."""
+        count = -(-k // width)
+        x = rng.standard_normal((count, width), dtype=np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        total = np.zeros((count, width))
+        for _ in range(branches):
+            weights = np.float32(lam / np.sqrt(width)) * rng.standard_normal((layers, count, width, width),
+                                                                             dtype=np.float32)
+            inputs = [x]
+            for layer in weights[:-1]:
+                inputs.append(np.einsum("bkl,bl->bk", layer, inputs[-1]))
+            total += np.einsum("bl,bl->b", inputs[-1], inputs[-1])[:, None]  # the top layer: its own row
+            above = weights[-1]
+            for i in reversed(range(layers - 1)):  # layer i: the rows of the product above times the input below
+                total += np.einsum("bkl,bkl->bk", above, above) * np.einsum("bl,bl->b", inputs[i], inputs[i])[:, None]
+                above = above @ weights[i]
+        return total.ravel()[:k]
+
+    return [SamplingCheck(
+        "fixup-scale", "depth-free-step",
+        Text(f"sum over weights of (dy/dw)^2 = eta m |x|^2 = {expected:.4g}: {branches} branches of {layers} linear "
+             f"layers, each scaled by lambda = L^(-1/(2m-2)) = {lam:.4g}, unit input",
+             f"tổng theo trọng số của (dy/dw)^2 = eta m |x|^2 = {expected:.4g}: {branches} nhánh gồm {layers} lớp "
+             f"tuyến tính, mỗi lớp nhân lambda = L^(-1/(2m-2)) = {lam:.4g}, đầu vào đơn vị"),
         expected, draw)]
