@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from initproof.cli import main
-from initproof.handout import content, html, latex
+from initproof.handout import content, html, latex, slides
 from initproof.handout.tex import compile_document
 
 SEED = 5
@@ -320,3 +320,57 @@ def test_the_pdf_carries_the_lecturers_name(handout, tmp_path) -> None:
     pdf = compile_document(source, "pdflatex", files=files).pdf
     info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "Trần Thị B" in info
+
+
+def _has_beamer() -> bool:
+    if shutil.which("kpsewhich") is None:
+        return False
+    found = [subprocess.run(["kpsewhich", name], capture_output=True, text=True).stdout.strip()
+             for name in ("beamer.cls", "pgfmath.sty", "t5enc.def")]
+    return all(found)
+
+
+needs_beamer = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None
+                                  or not _has_beamer(),
+                                  reason="Beamer, pgf and vntex not installed (CI installs texlive-latex-recommended, "
+                                         "texlive-pictures and texlive-lang-other)")
+
+
+@pytest.mark.slow
+@needs_beamer
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_slides_hold_one_idea_per_frame_in_both_languages(handout, lang: str) -> None:
+    source, files = slides.document(handout, lang)
+    compiled = compile_document(source, "pdflatex", runs=2, files=files)
+    assert compiled.overfull() == []
+    frames = re.findall(r"\\begin\{frame\}(.*?)\\end\{frame\}", source, re.S)
+    anchors = r"includegraphics|\\begin\{tabular\}|\\begin\{align\*\}|\\titlepage|" + slides.LABELS[lang][0]
+    prose = [frame for frame in frames if not re.search(anchors, frame)]
+    assert len(frames) > 90 and len(prose) <= 10, len(prose)  # prose too long to lead an idea has a frame
+    assert all("\\frametitle{" in frame for frame in frames[1:])
+    assert len(files) == 10 and all(f"keepaspectratio]{{{path}}}" in source for path in files)
+    text = subprocess.run(["pdftotext", "-", "-"], input=compiled.pdf, capture_output=True).stdout.decode()
+    for title in TITLES[lang][:5]:
+        assert title in text
+    assert ("Câu hỏi" if lang == "vi" else "Question") in text
+
+
+def test_a_long_table_is_split_over_frames_that_each_fit() -> None:
+    """Rows as tall as their longest wrapped cell; no frame past LINES lines; none lost or repeated."""
+    texts = [["short", "x" * length] for length in (10, 300, 40, 200, 20, 600, 5, 90)]
+    rows = [" & ".join(text) for text in texts]
+    pages = slides._pages(rows, texts, [0.3, 0.3])
+    assert [row for page in pages for row in page] == rows and len(pages) > 1
+    width = int(0.3 * latex.LINE_CHARS * slides.SLIDE_LINE) - 2
+    for page in pages:
+        heights = [-(-len(text[1]) // width) for text in texts if " & ".join(text) in page]
+        assert sum(heights) <= slides.LINES or len(page) == 1
+
+
+@needs_beamer
+def test_the_cli_writes_slides_beside_their_source(tmp_path, capsys) -> None:
+    assert main(["handout", "--format", "slides", "--sections", "1", "-o", str(tmp_path / "deck.pdf")]) == 0
+    assert (tmp_path / "deck.pdf").read_bytes().startswith(b"%PDF")
+    source = (tmp_path / "deck.tex").read_text(encoding="utf-8")
+    assert "\\documentclass[10pt,aspectratio=169]{beamer}" in source
+    assert "\\section{1. Motivation" in source and "\\section{4." not in source  # --sections 1 only

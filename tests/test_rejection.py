@@ -258,7 +258,7 @@ def test_a_fixup_step_that_counts_one_layer_per_branch_is_rejected() -> None:
                 Model(definitions={layers.branch_change: layers.rate * layers.STEP_CHANGE * layers.size}))
     d.step(layers.branch_change, layers.rate * layers.STEP_CHANGE * layers.size, "definition", *NOTE,
            (layers.HOMOGENEOUS_BRANCH,))
-    m, lam = layers.layers_per_branch, layers.scale
+    m, lam = layers.layers_per_branch, layers.branch_scale
     with pytest.raises(DerivationError, match="does not hold"):
         d.then(layers.rate * lam ** (2 * m - 2) * layers.size, "summation", *NOTE)
     with pytest.raises(DerivationError, match="does not hold"):

@@ -294,10 +294,11 @@ def residual_variance() -> Derivation:
     return d.build(main="block")
 
 
-scale, rate, size = sp.symbols("lambda eta |x|^2", positive=True)
+branch_scale, rate, size = sp.symbols("lambda eta |x|^2", positive=True)
 layers_per_branch = sp.Symbol("m", positive=True, integer=True)
 change, branch_change = sp.symbols("Delta Delta_b")
-STEP_CHANGE = sp.Sum(scale ** (2 * (layers_per_branch - i)) * scale ** (2 * (i - 1)), (i, 1, layers_per_branch))
+STEP_CHANGE = sp.Sum(branch_scale ** (2 * (layers_per_branch - i)) * branch_scale ** (2 * (i - 1)),
+                     (i, 1, layers_per_branch))
 """What one gradient step of unit rate does to a branch's output, layer by layer: the layers above layer i
 carry the gradient down (gain lambda^2 each), those below carry the input up (lambda^2 each)."""
 HOMOGENEOUS_BRANCH = described(
@@ -336,7 +337,7 @@ def fixup_scale() -> Derivation:
            "$\\lambda^{2(m-i)}$ and the $i - 1$ below scale the input by $\\lambda^{2(i-1)}$",
            "một bước của một nhánh: với lớp $i$, $m - i$ lớp phía trên nhân gradient với $\\lambda^{2(m-i)}$ và "
            "$i - 1$ lớp phía dưới nhân đầu vào với $\\lambda^{2(i-1)}$", (HOMOGENEOUS_BRANCH, FIRST_ORDER))
-    d.then(rate * layers_per_branch * scale ** (2 * layers_per_branch - 2) * size, "summation",
+    d.then(rate * layers_per_branch * branch_scale ** (2 * layers_per_branch - 2) * size, "summation",
            "every layer contributes the same $\\lambda^{2m-2}$", "mọi lớp đóng góp cùng $\\lambda^{2m-2}$")
     one = d.last
     d.result("branch-change")
@@ -346,9 +347,9 @@ def fixup_scale() -> Derivation:
     d.result("total-change")
     d.require(change, rate * layers_per_branch * size, "as much as one unscaled branch, at any depth",
               "bằng một nhánh chưa nhân tỉ lệ, ở mọi độ sâu", (DEPTH_FREE,))
-    condition = d.solved(sp.Eq(depth * scale ** (2 * layers_per_branch - 2), 1),
-                         sp.Eq(rate * layers_per_branch * size, total), scale, "cancel",
+    condition = d.solved(sp.Eq(depth * branch_scale ** (2 * layers_per_branch - 2), 1),
+                         sp.Eq(rate * layers_per_branch * size, total), branch_scale, "cancel",
                          "divide by $\\eta m |x|^2$", "chia cho $\\eta m |x|^2$")
-    d.solve(condition, scale, "solve", "the positive root", "nghiệm dương")
+    d.solve(condition, branch_scale, "solve", "the positive root", "nghiệm dương")
     d.result("branch-scale")
     return d.build(main="branch-scale")

@@ -33,13 +33,15 @@ class Format:
     description: str
     engine: str | None = None
     """The TeX engine it needs, or None."""
+    stem: str = "handout"
+    """The start of its default file name."""
 
     def writer(self) -> ModuleType:
         return import_module(self.module)
 
     def default_path(self, lang: str) -> Path:
-        """``handout-LANG`` and the suffix, in the working directory."""
-        return Path(f"handout-{lang}{self.suffix}")
+        """``STEM-LANG`` and the suffix, in the working directory."""
+        return Path(f"{self.stem}-{lang}{self.suffix}")
 
 
 FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (
@@ -48,6 +50,8 @@ FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (
     Format("html", ".html", "initproof.handout.html", "one self-contained page"),
     Format("tex", "", "initproof.handout.latex", "a folder of LaTeX sources and figures"),
     Format("ipynb", ".ipynb", "initproof.handout.notebook", "a Jupyter notebook with live cells (Colab)"),
+    Format("slides", ".pdf", "initproof.handout.slides", "Beamer slides (needs pdflatex), their source beside them",
+           "pdflatex", "slides"),
 )}
 
 

@@ -95,7 +95,7 @@ def _(block: DerivationBlock, lang, files, figure_dir) -> str:
 def _(block: Table, lang, files, figure_dir) -> str:
     math = block.math or (False,) * len(block.header)
     widths = [f">{{\\raggedright\\arraybackslash}}p{{\\dimexpr {share:.3f}\\linewidth-2\\tabcolsep\\relax}}"
-              for share in _shares(block, lang, LANDSCAPE if block.landscape else 1.0)]
+              for share in column_shares(block, lang, LANDSCAPE if block.landscape else 1.0)]
     head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
     rows = [" & ".join(f"$\\displaystyle {cell(value, lang)}$" if is_math else
                        VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
@@ -115,7 +115,7 @@ FULL = 0.99
 """The share of the line a table may take (a hair under 1: rounding in TeX's lengths)."""
 
 
-def _shares(block: Table, lang: str, scale: float = 1.0) -> list[float]:
+def column_shares(block: Table, lang: str, scale: float = 1.0) -> list[float]:
     """Each column's share of the line: as given, or for a column given none, its longest cell;
     at least its longest word (so no word is cut); then the columns above that minimum shrink in
     proportion to their slack until the table fits within the margins."""
@@ -123,8 +123,8 @@ def _shares(block: Table, lang: str, scale: float = 1.0) -> list[float]:
     texts = [[cell(value, lang) for value in (block.header[k], *(row[k] for row in block.rows))]
              for k in range(len(given))]
     line = LINE_CHARS * scale
-    least = [(max(_visible(w) for text in column for w in text.split()) + 2) / line for column in texts]
-    wanted = [max(share or (max(map(_visible, column)) + 2) / line, low)
+    least = [(max(visible_length(w) for text in column for w in text.split()) + 2) / line for column in texts]
+    wanted = [max(share or (max(map(visible_length, column)) + 2) / line, low)
               for share, column, low in zip(given, texts, least, strict=True)]
     excess, slack = sum(wanted) - FULL, [w - low for w, low in zip(wanted, least, strict=True)]
     if excess <= 0:
@@ -133,7 +133,7 @@ def _shares(block: Table, lang: str, scale: float = 1.0) -> list[float]:
     return [w - cut * s for w, s in zip(wanted, slack, strict=True)]
 
 
-def _visible(text: str) -> int:
+def visible_length(text: str) -> int:
     """About how many characters ``text`` prints (TeX commands and grouping removed)."""
     return max(len(re.sub(r"\\[a-zA-Z]+|[{}$^_]", "", text)), 1)
 

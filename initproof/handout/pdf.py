@@ -22,8 +22,13 @@ def edited(path: Path) -> Path | None:
 
 
 def write(handout: Handout, lang: str, path: Path, measure: Callable) -> list[Path]:
+    return compiled(latex.document, handout, lang, path, measure)
+
+
+def compiled(document: Callable, handout: Handout, lang: str, path: Path, measure: Callable) -> list[Path]:
+    """``document(handout, lang, figure_dir)`` compiled to ``path``, its source and figures beside it."""
     figures = f"{path.stem}-figures"
-    source, files = measure("figures", lambda: latex.document(handout, lang, figures))
+    source, files = measure("figures", lambda: document(handout, lang, figures))
     source = latex.stamped(source)
     try:
         pdf = measure("tex", lambda: compile_pdf(source, "pdflatex", runs=2, files=files))

@@ -11,6 +11,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from initproof import derive
 from initproof.derive.library.layers import (
     alpha,
+    branch_scale,
     c_in,
     c_out,
     d_k,
@@ -26,7 +27,6 @@ from initproof.derive.library.layers import (
     rate,
     s_h,
     s_w,
-    scale,
     size,
 )
 from initproof.derive.library.rules import a, w
@@ -287,7 +287,7 @@ def fixup_scale() -> list:
     branches, layers, width = FIXUP["branches"], FIXUP["layers"], FIXUP["width"]
     shape = {depth: branches, layers_per_branch: layers}
     lam = _result("fixup-scale", "branch-scale", shape)
-    expected = _result("fixup-scale", "total-change", shape | {scale: lam, rate: 1, size: 1})
+    expected = _result("fixup-scale", "total-change", shape | {branch_scale: lam, rate: 1, size: 1})
 
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
         """Per network and output coordinate: the squared norm of that output's gradient with respect to
@@ -315,4 +315,4 @@ def fixup_scale() -> list:
              f"layers, each scaled by lambda = L^(-1/(2m-2)) = {lam:.4g}, unit input",
              f"tổng theo trọng số của (dy/dw)^2 = eta m |x|^2 = {expected:.4g}: {branches} nhánh gồm {layers} lớp "
              f"tuyến tính, mỗi lớp nhân lambda = L^(-1/(2m-2)) = {lam:.4g}, đầu vào đơn vị"),
-        expected, draw)]
+        expected, draw, share=0.1)]
