@@ -263,3 +263,16 @@ def test_a_fixup_step_that_counts_one_layer_per_branch_is_rejected() -> None:
         d.then(layers.rate * lam ** (2 * m - 2) * layers.size, "summation", *NOTE)
     with pytest.raises(DerivationError, match="does not hold"):
         d.then(layers.rate * m * lam ** (2 * m) * layers.size, "summation", *NOTE)
+
+
+def test_a_statistics_primer_with_wrong_numbers_is_rejected() -> None:
+    from initproof.derive.library import statistics as st
+
+    d = Builder("wrong", TITLE, (st.DIE, st.DISTANCE, st.SQUARED, st.NODES), Model(random=(st.D, st.K, st.S)))
+    with pytest.raises(DerivationError, match="does not hold"):  # the variance of a die, halved twice over
+        d.step(Var(st.D), sp.Rational(35, 6), "variance", *NOTE, (st.DIE,))
+    with pytest.raises(DerivationError, match="does not hold"):  # squaring the probabilities too
+        d.step(Mean(st.K**2), sum(x**2 * p**2 for x, p in st.DISTANCES.items()), "lotus", *NOTE, (st.DISTANCE,))
+    with pytest.raises(DerivationError, match="does not hold"):  # the chain rule without the upstream gradient
+        d.step(sp.Derivative(st.z * (st.x + st.y), st.y), 1, "chain rule", *NOTE, (st.NODES,))
+    d.step(Var(st.D), sp.Rational(35, 12), "variance", *NOTE, (st.DIE,))

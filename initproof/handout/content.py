@@ -204,6 +204,20 @@ def _tools() -> list[Block]:
         Heading(Text("2. Tools: moments, variance of products and sums, Maclaurin series",
                      "2. Công cụ: moment, phương sai của tích và tổng, khai triển Maclaurin")),
         Paragraph(Text(
+            "Backpropagation is the chain rule on a computational graph: each node multiplies the gradient "
+            "coming from above (upstream) by its own local gradient. The notes' graph, step by step:",
+            "Lan truyền ngược là quy tắc chuỗi trên đồ thị tính toán: mỗi nút nhân gradient từ phía trên "
+            "(upstream) với gradient cục bộ của nó. Đồ thị trong bài giảng, từng bước:")),
+        DerivationBlock("computational-graph"),
+        Paragraph(Text(
+            "Expectation, for a discrete variable a sum of values times probabilities, for a continuous one an "
+            "integral against the density; $E[X^2]$ keeps the probabilities of $X$ and squares the values. The "
+            "notes' die, survey and bus:",
+            "Kỳ vọng: với biến rời rạc là tổng các giá trị nhân xác suất, với biến liên tục là tích phân theo "
+            "hàm mật độ; $E[X^2]$ giữ xác suất của $X$ và bình phương các giá trị. Xúc xắc, khảo sát và xe buýt "
+            "trong bài giảng:")),
+        DerivationBlock("expectation-examples"),
+        Paragraph(Text(
             "Initialisation rules are statements about variances. Three facts carry them: the moments of "
             "the uniform and Gaussian distributions, the variance of a product of independent variables, "
             "and the variance of a sum of independent terms.",

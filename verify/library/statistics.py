@@ -1,0 +1,78 @@
+"""Checks of the statistics primer: dice rolled, pupils sampled by the survey's shares, bus waits drawn,
+and their averages held against the derived expectations and probability."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from initproof import derive
+from initproof.derive.library.statistics import DISTANCES, EARLY, FACES, HOUR, LATE
+from initproof.derive.text import Text
+
+from ..checks import ExactCheck, SamplingCheck
+from ..registry import register
+
+
+def _value(name: str) -> float:
+    return float(derive.result("expectation-examples", name))
+
+
+@register("expectation-examples")
+def expectation_examples() -> list:
+    values, shares = np.array(list(DISTANCES)), np.array([float(p) for p in DISTANCES.values()])
+
+    def rolls(rng: np.random.Generator, k: int) -> np.ndarray:
+        return rng.integers(1, FACES + 1, k).astype(float)
+
+    def wait(rng: np.random.Generator, k: int) -> np.ndarray:
+        return rng.uniform(0, HOUR, k)
+
+    def within(rng: np.random.Generator, k: int) -> np.ndarray:
+        times = wait(rng, k)
+        return ((times >= EARLY) & (times <= LATE)).astype(float)
+
+    return [
+        SamplingCheck("expectation-examples", "die-mean", Text("E[D] = 7/2 for rolls of a fair die",
+                                                               "E[D] = 7/2 khi tung xúc xắc cân đối"),
+                      _value("die-mean"), rolls),
+        SamplingCheck("expectation-examples", "die-variance", Text("Var(D) = 35/12 for rolls of a fair die",
+                                                                   "Var(D) = 35/12 khi tung xúc xắc cân đối"),
+                      _value("die-variance"), rolls, statistic="variance"),
+        SamplingCheck("expectation-examples", "distance-second-moment",
+                      Text("E[K^2] = 23/5 km^2: pupils drawn with the survey's 30%, 40%, 30%",
+                           "E[K^2] = 23/5 km^2: học sinh rút theo tỉ lệ 30%, 40%, 30% của khảo sát"),
+                      _value("distance-second-moment"), lambda rng, k: rng.choice(values, k, p=shares) ** 2.0),
+        SamplingCheck("expectation-examples", "bus-probability",
+                      Text(f"P({EARLY} <= T <= {LATE}) = 1/4 for a wait T ~ U(0, {HOUR}) minutes",
+                           f"P({EARLY} <= T <= {LATE}) = 1/4 với thời gian chờ T ~ U(0, {HOUR}) phút"),
+                      _value("bus-probability"), within),
+        SamplingCheck("expectation-examples", "bus-mean", Text(f"E[T] = {HOUR // 2} minutes",
+                                                               f"E[T] = {HOUR // 2} phút"),
+                      _value("bus-mean"), wait),
+    ]
+
+
+@register("computational-graph")
+def computational_graph() -> list:
+    from initproof.derive.library.statistics import GRAPH
+
+    point = np.array([float(value) for value in GRAPH.values()])  # x, y, z
+
+    def graph(values: np.ndarray) -> float:
+        """The notes' graph, run forward node by node: q = x + y, then f = z q."""
+        x, y, z = values
+        q = x + y
+        return z * q
+
+    def slope(k: int) -> float:
+        step = np.zeros(3)
+        step[k] = 1e-3
+        return (graph(point + step) - graph(point - step)) / 2e-3
+
+    return [ExactCheck("computational-graph", name,
+                       Text(f"{name} at x = -2, y = 5, z = -4: the graph run forward (central differences for "
+                            "the gradients)", f"{name} tại x = -2, y = 5, z = -4: chạy đồ thị theo chiều tiến (sai "
+                            "phân trung tâm cho gradient)"),
+                       float(derive.result("computational-graph", name.replace("/", "-"))), compute, tolerance=1e-9)
+            for name, compute in (("f", lambda rng: graph(point)), ("df/dx", lambda rng: slope(0)),
+                                  ("df/dy", lambda rng: slope(1)), ("df/dz", lambda rng: slope(2)))]
