@@ -134,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="only these sections, e.g. 1,2,5,appendix (default: all)")
     handout.add_argument("--student", action="store_true",
                          help="questions without answers, and the answers in a key beside it (NAME-answers)")
+    handout.add_argument("--short", action="store_true",
+                         help="leave out the long tables (more than 12 rows), each replaced by a line that says so")
     handout.add_argument("--exercises", action="store_true",
                          help="an exercise sheet with fresh numbers for --seed, and its answer key beside it "
                               "(NAME-answers)")
@@ -454,8 +456,9 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
                   "(apt-get install texlive-latex-recommended texlive-lang-other lmodern) for the PDF",
                   file=sys.stderr)
     path = args.output or FORMATS[fmt].default_path(args.lang)
-    if args.exercises and (args.student or args.sections):
-        raise UsageError("--exercises writes its own answer key; --student and --sections tailor the handout")
+    if args.exercises and (args.student or args.sections or args.short):
+        raise UsageError("--exercises writes its own answer key; --student, --sections and --short tailor the "
+                         "handout")
     if args.exercises and not args.output:
         path = path.with_name(path.name.replace("handout", "exercises", 1))
     try:
@@ -468,7 +471,7 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
             written = build_exercises(path, args.lang, fmt, args.seed, force=args.force)
         else:
             _proved()
-            lecturer = Lecturer(args.title, args.author, args.course, args.sections, args.student)
+            lecturer = Lecturer(args.title, args.author, args.course, args.sections, args.student, args.short)
             written = build_handout(path, args.lang, fmt, args.seed, force=args.force, lecturer=lecturer)
     except HandoutError as error:
         print(f"initproof: error: {str(error).splitlines()[0]}", file=sys.stderr)

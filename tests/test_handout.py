@@ -374,3 +374,17 @@ def test_the_cli_writes_slides_beside_their_source(tmp_path, capsys) -> None:
     source = (tmp_path / "deck.tex").read_text(encoding="utf-8")
     assert "\\documentclass[10pt,aspectratio=169]{beamer}" in source
     assert "\\section{1. Motivation" in source and "\\section{4." not in source  # --sections 1 only
+
+
+def test_a_short_handout_leaves_out_only_the_long_tables(handout) -> None:
+    from initproof.handout import tailor
+    from initproof.handout.blocks import Paragraph, Table
+
+    short, _ = tailor.tailor(handout, short=True)
+    long_tables = [b for b in handout.blocks if isinstance(b, Table) and len(b.rows) > tailor.LONG]
+    assert long_tables and not [b for b in short.blocks if isinstance(b, Table) and len(b.rows) > tailor.LONG]
+    assert len(short.blocks) == len(handout.blocks)  # each long table became one line
+    notes = [b for b in short.blocks if isinstance(b, Paragraph) and "--short" in b.text("en")]
+    assert len(notes) == len(long_tables) and all("--short" in b.text("vi") for b in notes)
+    kept = [b for b in short.blocks if isinstance(b, Table)]
+    assert kept == [b for b in handout.blocks if isinstance(b, Table) and len(b.rows) <= tailor.LONG]

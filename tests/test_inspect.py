@@ -114,6 +114,19 @@ MODELS = textwrap.dedent("""
         def forward(self, x):
             return self.a(x) if x.sum() > 0 else -self.a(x)
 
+    class Looping(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = torch.nn.ModuleList(torch.nn.Linear(64, 64) for _ in range(4))
+            self.act = torch.nn.Tanh()
+
+        def forward(self, x):
+            for layer in self.layers:
+                if x.abs().max() > 1e6:  # data-dependent control flow: torch.fx cannot trace it
+                    break
+                x = self.act(layer(x))
+            return x
+
     def broken():
         raise ValueError("no such architecture")
 """)
@@ -298,10 +311,25 @@ def test_plot_is_written(models, capsys, tmp_path) -> None:
     assert f"wrote {path}" in capsys.readouterr().err
 
 
-def test_a_model_fx_cannot_trace_is_measured_without_predictions(models, capsys) -> None:
-    result = _rows(capsys, f"{models}:Branching", "4,8")
+def test_a_model_fx_cannot_trace_is_followed_by_forward_hooks(models, capsys) -> None:
+    """Branching returns a(x) when x sums positive, else -a(x): a's input is the model's input (predicted
+    forward); backward, the output is a's own only on the first branch (else made by a function, and no
+    backward prediction is made)."""
+    result = _rows(capsys, f"{models}:Branching", "512,8")
     assert result["stopped"].startswith("torch.fx cannot trace the model")
-    assert result["rows"][0]["predicted_forward"] is None and result["rows"][0]["measured_forward"] > 0
+    assert "predicted module by module from forward hooks" in result["stopped"]
+    (row,) = result["rows"]
+    assert row["measured_forward"] / row["predicted_forward"] == pytest.approx(1, abs=0.1)
+    assert row["predicted_backward"] in (None, 1.0)
+    assert row["measured_backward"] == pytest.approx(1, abs=0.1)
+
+
+def test_a_chain_fx_cannot_trace_is_predicted_both_ways(models, capsys) -> None:
+    result = _rows(capsys, f"{models}:Looping", "256,64")
+    assert "forward hooks" in result["stopped"] and "up to" not in result["stopped"]
+    for row in result["rows"]:
+        assert row["measured_forward"] / row["predicted_forward"] == pytest.approx(1, abs=0.1), row
+        assert row["measured_backward"] / row["predicted_backward"] == pytest.approx(1, abs=0.1), row
 
 
 @pytest.mark.parametrize(("target", "shape", "message"), [

@@ -12,7 +12,9 @@ carrying each tensor's mean square and mean forward from the input's, and each t
 square backward from :math:`E[R^2] = 1`: a sum of two tensors adds second moments (uncorrelated terms, the
 ``residual-variance`` derivation) and sends its gradient to both; a tensor used twice receives the sum of
 its uses' gradients; each layer follows its rule. An operation without a rule leaves the tensors after it
-without a forward prediction and those before it without a backward one; the report names it.
+without a forward prediction and those before it without a backward one; the report names it. A model
+``torch.fx`` cannot trace (data-dependent control flow) is followed by forward hooks instead, as far as
+each module takes the tensor an earlier one returned.
 
 **Drift.** Layers of one kind at different depths (same module path once block numbers are dropped, same
 class, output shape and parameter shapes: ``layers.3.linear1`` and ``layers.7.linear1``) should see the
@@ -44,6 +46,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -231,7 +234,8 @@ def _predict(model, leaves: list, x, start: Stats, seed: int,
         graph = traced(model, x)
     except Exception as error:  # tracing a user's model can fail in many ways; the measurements go on
         reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-        return unknown, f"torch.fx cannot trace the model ({reason})", [], None
+        predicted, stopped = _followed(model, leaves, x, start, seed, torch)
+        return predicted, f"torch.fx cannot trace the model ({reason}); {stopped}", [], None
     nodes = list(graph.graph.nodes)
     calls = [node for node in nodes if node.op == "call_module"]
     if [graph.get_submodule(node.target) for node in calls] != [module for _, module, _ in leaves]:
@@ -244,6 +248,68 @@ def _predict(model, leaves: list, x, start: Stats, seed: int,
     plan: dict = {}
     _propagate(graph, nodes, start, seed, plan)
     return predicted, None, _audits(graph, plan, torch), _fix_source(plan)
+
+
+def _followed(model, leaves: list, x, start: Stats, seed: int, torch) -> tuple[list[tuple], str]:
+    """Predictions from forward hooks, for a model ``torch.fx`` cannot trace: a call whose one input is the
+    model's input or the very tensor an earlier call returned follows its rule; backward, from the model's
+    output along calls that each take the previous call's output, used by no other module. The second
+    value says how far that went."""
+    calls = []
+
+    def hook(module, inputs, output):
+        calls.append((module, [t for t in inputs if isinstance(t, torch.Tensor)],
+                      output[0] if isinstance(output, tuple) else output))
+
+    handles = [m.register_forward_hook(hook) for _, m in _leaves(model, torch)]
+    try:
+        with torch.no_grad():
+            y = model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    if [module for module, _, _ in calls] != [module for _, module, _ in leaves]:
+        return [(None, None)] * len(leaves), "the modules ran in another order a second time"
+    known, forward, links, stopped = {id(x): start}, [], [], None
+    for k, (module, inputs, out) in enumerate(calls):
+        stats = known.get(id(inputs[0])) if len(inputs) == 1 else None
+        rule = None
+        if stats is not None:
+            shape = tuple(inputs[0].shape)
+            sampled = partial(layer_rules.monte_carlo, module, stats, shape, _channels_first(shape, module), seed + k)
+            rule = _module_rule(module, stats, shape, out.dim(), 1, (None, None), None, sampled)
+        if rule is None:
+            stopped = stopped or f"module {leaves[k][0]} ({module.__class__.__name__})"
+            forward.append(None)
+            links.append(None)
+            continue
+        known[id(out)] = rule[0]
+        forward.append(rule[0].second)
+        links.append((id(inputs[0]), rule[1]))
+    return list(zip(forward, _chain_gradients(calls, links, y), strict=True)), (
+        f"predicted module by module from forward hooks, up to {stopped}" if stopped
+        else "predicted module by module from forward hooks")
+
+
+def _chain_gradients(calls: list, links: list, output) -> list[float | None]:
+    """Backward along the chain of calls that ends in ``output`` (see :func:`_followed`)."""
+    gradients: list[float | None] = [None] * len(calls)
+    uses: dict[int, int] = {}
+    for _, inputs, _ in calls:
+        for tensor in inputs:
+            uses[id(tensor)] = uses.get(id(tensor), 0) + 1
+    if not calls or calls[-1][2] is not output:
+        return gradients
+    gradient = 1.0
+    for k in reversed(range(len(calls))):
+        gradients[k] = gradient
+        if links[k] is None or k == 0:
+            break
+        source, factor = links[k]
+        if id(calls[k - 1][2]) != source or uses[source] > 1:
+            break
+        gradient *= factor
+    return gradients
 
 
 def _propagate(graph, nodes: list, start: Stats, seed: int, plan: dict | None = None) -> tuple[dict, dict, str | None]:
@@ -315,27 +381,38 @@ def _module_step(node, graph, moments: dict, inputs: list, seed: int, plan: dict
     size = tuple(source.meta["tensor_meta"].shape)
     if name == "MultiheadAttention":
         return _attention_step(node, module, moments, seed, plan, ends)
+    weights, gamma = (None, None), None
     if name == "Linear" or name.startswith("Conv"):
-        rule = layer_rules.weighted(module, stats, size, *_exact_weight(node, module, stats, size, moments, plan, ends))
-    elif name in ACTIVATIONS:
-        rule = layer_rules.activation(name, stats)
-    elif name.startswith("Dropout"):
-        rule = layer_rules.dropout(module, stats)
-    elif name in NORMALISATIONS:
-        gamma = None
-        if plan is not None and node in ends:
-            gamma = _target(node, moments, ends)
-            plan[node] = ("gamma", math.sqrt(gamma))
-        rule = layer_rules.normalisation(module, stats, gamma)
-    elif name == "Identity":
-        rule = (stats, 1.0)
-    elif name == "Flatten":
-        rule = (stats.without_positions() if len(node.meta["tensor_meta"].shape) <= 2 else stats, 1.0)
-    elif not list(module.parameters()) and len(inputs) == 1:
-        rule = _monte_carlo(module, source, graph, moments, seed, module)
-    else:
-        return None
-    return rule[0], {source: rule[1]}
+        weights = _exact_weight(node, module, stats, size, moments, plan, ends)
+    elif name in NORMALISATIONS and plan is not None and node in ends:
+        gamma = _target(node, moments, ends)
+        plan[node] = ("gamma", math.sqrt(gamma))
+    rule = _module_rule(module, stats, size, len(node.meta["tensor_meta"].shape), len(inputs), weights, gamma,
+                        lambda: _monte_carlo(module, source, graph, moments, seed, module))
+    return None if rule is None else (rule[0], {source: rule[1]})
+
+
+def _module_rule(module, stats: Stats, size: tuple[int, ...], rank: int, count: int, weights: tuple,
+                 gamma: float | None, sampled: Callable) -> tuple[Stats, float] | None:
+    """The rule of one module on an input of statistics ``stats`` and shape ``size`` (its output of rank
+    ``rank``; ``count`` tensor inputs): ``weights`` and ``gamma`` replace its own when planning; ``sampled``
+    gives the Monte Carlo rule of a parameterless module. None without a rule."""
+    name = module.__class__.__name__
+    if name == "Linear" or name.startswith("Conv"):
+        return layer_rules.weighted(module, stats, size, *weights)
+    if name in ACTIVATIONS:
+        return layer_rules.activation(name, stats)
+    if name.startswith("Dropout"):
+        return layer_rules.dropout(module, stats)
+    if name in NORMALISATIONS:
+        return layer_rules.normalisation(module, stats, gamma)
+    if name == "Identity":
+        return stats, 1.0
+    if name == "Flatten":
+        return (stats.without_positions() if rank <= 2 else stats), 1.0
+    if not list(module.parameters()) and count == 1:
+        return sampled()
+    return None
 
 
 def _exact_weight(node, module, stats: Stats, size, moments: dict, plan: dict | None,

@@ -82,7 +82,7 @@ def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | Non
         check_destination(target, fmt, force)
     try:
         handout, key = tailor(content.build(seed, timings=timings), lecturer.title, lecturer.author,
-                              lecturer.course, lecturer.sections, lecturer.student)
+                              lecturer.course, lecturer.sections, lecturer.student, lecturer.short)
     except ValueError as error:
         raise HandoutError(f"--sections: {error}") from None
     writer = FORMATS[fmt].writer()
@@ -92,13 +92,14 @@ def build(path: Path, lang: str, fmt: str, seed: int = 0, timings: Timings | Non
 
 @dataclass(frozen=True)
 class Lecturer:
-    """What a lecturer sets: title, name, course, the sections taught, a student's version."""
+    """What a lecturer sets: title, name, course, the sections taught, a student's version, a short one."""
 
     title: str | None = None
     author: str = ""
     course: str = ""
     sections: list[str] | None = None
     student: bool = False
+    short: bool = False
 
 
 def answers_path(path: Path) -> Path:

@@ -1,5 +1,5 @@
-"""A handout as a lecturer wants it: their title, name and course, the sections they teach, and a
-student's version whose answers move to a separate key."""
+"""A handout as a lecturer wants it: their title, name and course, the sections they teach, a short
+version without the long tables, and a student's version whose answers move to a separate key."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from dataclasses import replace
 
 from initproof.derive.text import Text
 
-from .blocks import Block, Heading, Question
+from .blocks import Block, Heading, Paragraph, Question, Table
 from .content import Handout
 
 APPENDIX = "appendix"
 """The name of the sections without a number (the appendix and what follows it)."""
+LONG = 12
+"""A table of more rows than this is left out of a short handout."""
 
 
 def sections(handout: Handout) -> list[str]:
@@ -30,14 +32,19 @@ def _section(heading: Heading) -> str:
 
 
 def tailor(handout: Handout, title: str | None = None, author: str = "", course: str = "",
-           chosen: list[str] | None = None, student: bool = False) -> tuple[Handout, Handout | None]:
+           chosen: list[str] | None = None, student: bool = False,
+           short: bool = False) -> tuple[Handout, Handout | None]:
     """``handout`` with ``title`` (in both languages), ``author`` and ``course``, only the sections
-    ``chosen`` (numbers or ``appendix``; all when None), and, for a ``student``, its questions without
+    ``chosen`` (numbers or ``appendix``; all when None), when ``short`` each table of more than
+    :data:`LONG` rows replaced by a line that says so, and, for a ``student``, its questions without
     answers together with a key that holds them (None otherwise)."""
     unknown = sorted(set(chosen or ()) - set(sections(handout)))
     if unknown:
         raise ValueError(f"no section {unknown[0]!r}; the handout has {', '.join(sections(handout))}")
     blocks = _within(handout.blocks, chosen) if chosen else list(handout.blocks)
+    if short:
+        blocks = [_left_out(block) if isinstance(block, Table) and len(block.rows) > LONG else block
+                  for block in blocks]
     named = Text(title, title) if title else handout.title
     tailored = replace(handout, title=named, blocks=blocks, author=author, course=course)
     if not student:
@@ -58,3 +65,9 @@ def _within(blocks: list[Block], chosen: list[str]) -> list[Block]:
         if (current or "1") in chosen:
             kept.append(block)
     return kept
+
+
+def _left_out(table: Table) -> Paragraph:
+    rows = len(table.rows)
+    return Paragraph(Text(f"(A table of {rows} rows is in the full handout: initproof handout without --short.)",
+                          f"(Bảng {rows} dòng có trong bản đầy đủ: initproof handout không có --short.)"))
