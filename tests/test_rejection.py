@@ -276,3 +276,15 @@ def test_a_statistics_primer_with_wrong_numbers_is_rejected() -> None:
     with pytest.raises(DerivationError, match="does not hold"):  # the chain rule without the upstream gradient
         d.step(sp.Derivative(st.z * (st.x + st.y), st.y), 1, "chain rule", *NOTE, (st.NODES,))
     d.step(Var(st.D), sp.Rational(35, 12), "variance", *NOTE, (st.DIE,))
+
+
+def test_an_aligned_score_that_grows_like_the_square_root_is_rejected() -> None:
+    """Aligned queries and keys: the score's mean grows like d, so 1/sqrt(d) does not hold it."""
+    from initproof.derive.library import layers
+
+    d = Builder("wrong", TITLE, (layers.ALIGNED_PAIRS, layers.ALIGNED),
+                Model(random=(layers.qv, layers.kv), definitions={layers.s: layers.SCORE}))
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(Mean(layers.s), sp.sqrt(layers.d_k) * layers.rho, "alignment", *NOTE,
+               (layers.ALIGNED_PAIRS, layers.ALIGNED))
+    d.step(Mean(layers.s), layers.d_k * layers.rho, "alignment", *NOTE, (layers.ALIGNED_PAIRS, layers.ALIGNED))

@@ -212,6 +212,49 @@ def attention_scale() -> Derivation:
     return d.build(main="score")
 
 
+rho = sp.Symbol("rho", positive=True)
+ALIGNED_PAIRS = Assumption("aligned-pairs", Text("the pairs of query and key entries are i.i.d. across the head "
+                                                 "dimension; within a pair they may be correlated",
+                                                 "các cặp phần tử query và key i.i.d. theo chiều của head; trong "
+                                                 "một cặp chúng có thể tương quan"),
+                           independent=((qv, kv),))
+ALIGNED = Assumption("aligned-queries", Text("after some training a query and the key it attends to are "
+                                             "correlated, entry by entry", "sau một thời gian huấn luyện, query và key "
+                                             "mà nó chú ý tới tương quan theo từng phần tử"),
+                     ((Mean(qv * kv), rho),))
+WIDTH_FREE = goal("width-free-score", "the goal: the expected scaled score does not grow with the width d",
+                  "mục tiêu: kỳ vọng của điểm đã chia tỉ lệ không tăng theo độ rộng d", (Mean(scale * s), rho))
+
+
+@register("attention-width-scale")
+def attention_width_scale() -> Derivation:
+    r"""muP's :math:`1/d` attention scale: once queries and keys are aligned, :math:`E[q_i k_i] = \rho`, the
+    score's mean grows like :math:`d\rho` (its fluctuation only like :math:`\sqrt{d}`), so keeping the scaled
+    score's mean at :math:`\rho` as the width grows needs :math:`c = 1/d`, not :math:`1/\sqrt{d}`."""
+    d = Builder("attention-width-scale",
+                Text("Attention's scale when the width grows (muP)", "Tỉ lệ của attention khi độ rộng tăng (muP)"),
+                (ALIGNED_PAIRS, ALIGNED, WIDTH_FREE), Model(random=(qv, kv), definitions={s: SCORE}))
+    d.step(Mean(s), Mean(SCORE), "definition", "the score $s = \\sum_{i=1}^{d} q_i k_i$",
+           "điểm $s = \\sum_{i=1}^{d} q_i k_i$")
+    d.then(d_k * Mean(qv * kv), "linearity", "$d$ identically distributed pairs",
+           "$d$ cặp cùng phân phối", (ALIGNED_PAIRS,))
+    d.then(d_k * rho, "alignment", "each pair contributes its correlation $\\rho$",
+           "mỗi cặp đóng góp hệ số tương quan $\\rho$", (ALIGNED_PAIRS, ALIGNED))
+    unscaled = d.last
+    d.result("score-mean")
+    d.step(Mean(scale * s), scale * unscaled.rhs, "scaling", "a constant factor $c$ scales the mean",
+           "nhân với hằng số $c$ thì kỳ vọng nhân $c$", (ALIGNED_PAIRS, ALIGNED))
+    scaled = d.last
+    d.result("scaled-mean")
+    d.require(Mean(scale * s), rho, "the same expected score at every width", "cùng kỳ vọng của điểm ở mọi độ rộng",
+              (WIDTH_FREE,))
+    condition = d.solved(sp.Eq(scale * d_k, 1), sp.Eq(rho, scaled.rhs), scale, "cancel", "divide by $\\rho$",
+                         "chia cho $\\rho$")
+    d.solve(condition, scale, "solve", "the scale", "tỉ lệ")
+    d.result("scale")
+    return d.build(main="scale")
+
+
 mask, y = sp.symbols("m y")
 p = sp.Symbol("p", positive=True)
 M = sp.IndexedBase(mask)

@@ -25,8 +25,10 @@ from initproof.derive.library.layers import (
     p,
     qv,
     rate,
+    rho,
     s_h,
     s_w,
+    scale,
     size,
 )
 from initproof.derive.library.rules import a, w
@@ -189,8 +191,8 @@ ATTENTION = {"tokens": 32, "model": 64, "head": 32}
 @register("attention-scale")
 def attention_scale() -> list:
     tokens, model, head = ATTENTION["tokens"], ATTENTION["model"], ATTENTION["head"]
-    scale = _result("attention-scale", "scale", {d_k: head})
-    expected = scale**2 * _result("attention-scale", "score", {d_k: head, Var(qv): 1, Var(kv): 1})
+    factor = _result("attention-scale", "scale", {d_k: head})
+    expected = factor**2 * _result("attention-scale", "score", {d_k: head, Var(qv): 1, Var(kv): 1})
     pairs = ~np.eye(tokens, dtype=bool)
     per_draw = tokens * (tokens - 1)
 
@@ -199,7 +201,7 @@ def attention_scale() -> list:
         for _ in range(-(-k // per_draw)):
             x = rng.standard_normal((tokens, model))
             w_q, w_k = (rng.standard_normal((model, head)) / np.sqrt(model) for _ in range(2))
-            scores = scale * (x @ w_q) @ (x @ w_k).T
+            scores = factor * (x @ w_q) @ (x @ w_k).T
             values.append(scores[pairs] ** 2)
         return np.concatenate(values)[:k]
 
@@ -208,6 +210,33 @@ def attention_scale() -> list:
         Text(f"E[(q.k/sqrt(d))^2] = Var(q) Var(k) = 1: queries and keys projected from 32 random tokens, d = {head}",
              f"E[(q.k/sqrt(d))^2] = Var(q) Var(k) = 1: query và key chiếu từ 32 token ngẫu nhiên, d = {head}"),
         expected, draw)]
+
+
+WIDTH = {"heads": (16, 256), "rho": 0.3}
+"""The checked widths and the correlation of a query entry with its key entry."""
+
+
+@register("attention-width-scale")
+def attention_width_scale() -> list:
+    correlation = WIDTH["rho"]
+
+    def scaled_scores(width: int):
+        factor = _result("attention-width-scale", "scale", {d_k: width})
+
+        def draw(rng: np.random.Generator, k: int) -> np.ndarray:
+            queries = rng.standard_normal((k, width))
+            keys = correlation * queries + np.sqrt(1 - correlation**2) * rng.standard_normal((k, width))
+            return factor * np.einsum("bi,bi->b", queries, keys)
+        return draw
+
+    return [SamplingCheck(
+        "attention-width-scale", f"width-{width}",
+        Text(f"E[q.k/d] = rho = {correlation} at d = {width}: unit queries and keys correlated {correlation} entry "
+             "by entry", f"E[q.k/d] = rho = {correlation} với d = {width}: query và key đơn vị tương quan "
+             f"{correlation} theo từng phần tử"),
+        _result("attention-width-scale", "scaled-mean",
+                {d_k: width, rho: correlation, scale: _result("attention-width-scale", "scale", {d_k: width})}),
+        scaled_scores(width), share=0.05) for width in WIDTH["heads"]]
 
 
 DROPOUT, MEAN = 0.3, 0.5
