@@ -127,6 +127,10 @@ MODELS = textwrap.dedent("""
                 x = self.act(layer(x))
             return x
 
+    def deep_encoder():
+        layer = torch.nn.TransformerEncoderLayer(256, 8, 512, batch_first=True)
+        return torch.nn.TransformerEncoder(layer, 12, enable_nested_tensor=False)
+
     def broken():
         raise ValueError("no such architecture")
 """)
@@ -352,3 +356,35 @@ def test_a_missing_gpu_is_one_line(models, capsys) -> None:
     assert main(["inspect", f"{models}:mlp", "--input", "4,256", "--device", "cuda"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--device cuda" in err, err
+
+
+def _fixed_drift(models, tmp_path, capsys, factory: str, shape: str) -> tuple[int, float]:
+    """Exit status and the largest drift of ``factory`` re-initialised by its own ``--fix``."""
+    fix = tmp_path / "fixed_init.py"
+    main(["inspect", f"{models}:{factory}", "--input", shape, "--replicates", "2", "--fix", str(fix)])
+    capsys.readouterr()
+    (tmp_path / "fixed_models.py").write_text(f"from {models} import {factory}\nfrom fixed_init import reinitialise"
+                                             f"\n\ndef fixed():\n    return reinitialise({factory}())\n")
+    try:
+        status = main(["inspect", "fixed_models:fixed", "--input", shape, "--replicates", "2", "--json"])
+    finally:
+        sys.modules.pop("fixed_models", None)
+        sys.modules.pop("fixed_init", None)
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    drifts = [d for row in rows for d in (row["forward_drift"], row["backward_drift"]) if d]
+    return status, max(max(drifts), 1 / min(drifts))
+
+
+@pytest.mark.slow
+def test_a_deep_encoder_fixed_keeps_its_tokens_apart(models, capsys, tmp_path, monkeypatch) -> None:
+    """12 post-norm layers of width 256 over 128 positions: every attention adds a part common to all
+    positions, which the next averages again. Planned from the first attention's averaging, every layer
+    stays within x1.6 of the first of its kind; planned each from its own, the attention's output grows
+    with depth past x2 (tokens become alike)."""
+    status, drift = _fixed_drift(models, tmp_path, capsys, "deep_encoder", "4,128,256")
+    assert status == 0 and drift < 1.6
+    from initproof.verify import inspection
+
+    monkeypatch.setattr(inspection.Plan, "first", lambda plan, averaging: averaging)
+    status, drift = _fixed_drift(models, tmp_path, capsys, "deep_encoder", "4,128,256")
+    assert status == 1 and drift > 2

@@ -25,19 +25,20 @@ by more than ``factor`` either way is flagged.
 (zero biases), :math:`n` its fan-in and :math:`E[x^2]` its input's mean square in the model so
 re-initialised: its output has mean square :math:`t = 1`. A residual sum :math:`x + f(x)` multiplies the
 stream's mean square by :math:`1 + E[f^2]/E[x^2]` (``residual-variance``); the branch's last layer gets
-:math:`t = (2^{1/(2L)} - 1)\,E[x^2]`, :math:`L` the number of residual sums, so that the stream grows by
-:math:`\sqrt 2` over the whole depth (a normalisation ending the branch gets that :math:`E[\gamma^2]`
-instead). Attention projections get :math:`1/(d\,E[x^2])` each for the query, key and value (the packed
-``in_proj_weight`` of shape :math:`(3d, d)` has fan-in :math:`d`, not the :math:`(3d + d)/2` Xavier
+:math:`t = (2^{1/(2L)} - 1)\,E[x^2]`, :math:`L` the number of residual sums other than attention's, so
+that the stream grows by :math:`\sqrt 2` over the whole depth (a normalisation ending the branch gets that
+:math:`E[\gamma^2]` instead). Attention projections get :math:`1/(d\,E[x^2])` each for the query, key and
+value (the packed ``in_proj_weight`` of shape :math:`(3d, d)` has fan-in :math:`d`, not the :math:`(3d + d)/2` Xavier
 computes on it). At initialisation attention is close to uniform: its output at every position is
 nearly the mean of the values, one vector common to all positions, of mean square
 :math:`S\,E[v^2]` for independent positions (:math:`S = E[\sum_j a_{ij}^2] \approx 1/T`), and
-:math:`(S + (1 - S)\rho)\,E[v^2]` once positions correlate by :math:`\rho`. Each attention branch adds its
-whole output to that common part, so the next attention's output grows with depth (tokens become
-alike: rank collapse). The output projection therefore makes each of the :math:`L_a` attention
-branches add :math:`(\sqrt 2 - 1)\,S\,E[x^2]/L_a`: :math:`\rho` stays below :math:`(\sqrt 2 - 1)\,S` and the
-attention output within :math:`\sqrt 2` of its first value. An attention outside a residual sum gets
-:math:`1/d`.
+:math:`(S + (1 - S)\rho)\,E[v^2]` once positions correlate by :math:`\rho`. Each attention branch adds that
+common part to the stream, and a later attention averages it again: planned from its own (growing)
+:math:`S + (1 - S)\rho`, each would add more than the last, and the attention's output would grow with
+depth (tokens become alike: rank collapse). Every attention's output projection is therefore planned from
+the first attention's :math:`S`: the :math:`L_a` attention branches add :math:`(\sqrt 2 - 1)\,S\,E[x^2]/L_a`
+each, :math:`\rho` stays below :math:`(\sqrt 2 - 1)\,S` and every attention's output near the first's.
+An attention outside a residual sum gets :math:`1/d`.
 """
 
 from __future__ import annotations
@@ -245,7 +246,7 @@ def _predict(model, leaves: list, x, start: Stats, seed: int,
     predicted = [(moments[node].second if node in moments else None, gradients.get(node)) for node in calls]
     if stopped:
         return predicted, stopped, [], None
-    plan: dict = {}
+    plan = Plan()
     _propagate(graph, nodes, start, seed, plan)
     return predicted, None, _audits(graph, plan, torch), _fix_source(plan)
 
@@ -312,7 +313,20 @@ def _chain_gradients(calls: list, links: list, output) -> list[float | None]:
     return gradients
 
 
-def _propagate(graph, nodes: list, start: Stats, seed: int, plan: dict | None = None) -> tuple[dict, dict, str | None]:
+class Plan(dict):
+    """What the exact rule sets, node by node, and how much the first attention averages its values
+    (its output's mean square per unit value mean square), which every attention's share is planned from."""
+
+    averaging: float | None = None
+
+    def first(self, averaging: float) -> float:
+        """The first attention's averaging, recorded when the first attention is planned."""
+        if self.averaging is None:
+            self.averaging = averaging
+        return self.averaging
+
+
+def _propagate(graph, nodes: list, start: Stats, seed: int, plan: Plan | None = None) -> tuple[dict, dict, str | None]:
     """Each node's statistics and its inputs' backward factors. With ``plan`` (a dict), weights
     follow the exact rule and ``plan`` receives them: node -> what to set."""
     from .tracing import is_tensor
@@ -426,16 +440,16 @@ def _exact_weight(node, module, stats: Stats, size, moments: dict, plan: dict | 
     return variance, 0.0
 
 
-def _target(node, moments: dict, ends: dict, averaging: float = 0.0) -> float:
-    """Mean square a re-initialised layer's output should have: 1, or its share of a residual stream
-    (an attention's share scaled by ``averaging``, its output's mean square per unit value mean square)."""
+def _target(node, moments: dict, ends: dict, averaging: float | None = None) -> float:
+    """Mean square a re-initialised layer's output should have: 1, or its share of a residual stream: a
+    branch's share of the stream's growth to :data:`RESIDUAL_GROWTH`, an attention's share of the common
+    part that keeps every attention's output within :data:`RESIDUAL_GROWTH` of the first's."""
     if node not in ends:
         return 1.0
     stream, gain, attention = ends[node]
+    count = sum(a == attention for *_, a in ends.values())
     if attention:
-        count = sum(a for *_, a in ends.values())
         return (RESIDUAL_GROWTH - 1) * averaging * moments[stream].second / (gain * count)
-    count = sum(not a for *_, a in ends.values())
     return (RESIDUAL_GROWTH ** (1 / count) - 1) * moments[stream].second / gain
 
 
@@ -455,7 +469,8 @@ def _attention_step(node, module, moments: dict, seed: int, plan: dict | None,
         return None
     stats, factors = rule
     if plan is not None:  # the output projection scaled to the target (every factor is linear in its E[w^2])
-        scale = _target(node, moments, ends, stats.second) / stats.second if node in ends else 1.0
+        averaging = plan.first(stats.second)  # values of unit mean square: S + (1 - S) rho
+        scale = _target(node, moments, ends, averaging) / stats.second if node in ends else 1.0
         stats, factors = stats.scaled(math.sqrt(scale)), {a: f * scale for a, f in factors.items()}
         plan[node] = ("attention", [math.sqrt(v) for v in weights[0]], math.sqrt(weights[1] * scale))
     return stats, factors
@@ -676,7 +691,8 @@ FIX_TEMPLATE = '''import torch
 @torch.no_grad()
 def reinitialise(model: torch.nn.Module) -> torch.nn.Module:
     """Re-initialise ``model`` by the exact rule derived by initproof: each layer's output keeps unit
-    mean square; each residual branch adds its share of a stream that grows by sqrt(2) in all."""
+    mean square; each residual branch adds its share of a stream that grows by sqrt(2) in all; every
+    attention adds the same small share, so that tokens stay apart."""
 {body}
     return model
 

@@ -4,17 +4,18 @@ import torch
 @torch.no_grad()
 def reinitialise(model: torch.nn.Module) -> torch.nn.Module:
     """Re-initialise ``model`` by the exact rule derived by initproof: each layer's output keeps unit
-    mean square; each residual branch adds its share of a stream that grows by sqrt(2) in all."""
+    mean square; each residual branch adds its share of a stream that grows by sqrt(2) in all; every
+    attention adds the same small share, so that tokens stay apart."""
     _attention(model.get_submodule('0.layers.0.self_attn'), (0.125, 0.125, 0.125), 0.0381604)
     _normal(model.get_submodule('0.layers.0.linear1'), 0.125)
     _normal(model.get_submodule('0.layers.0.linear2'), 0.0338451)
-    _attention(model.get_submodule('0.layers.1.self_attn'), (0.125, 0.125, 0.125), 0.0381604)
+    _attention(model.get_submodule('0.layers.1.self_attn'), (0.125, 0.125, 0.125), 0.034453)
     _normal(model.get_submodule('0.layers.1.linear1'), 0.125)
     _normal(model.get_submodule('0.layers.1.linear2'), 0.0338451)
-    _attention(model.get_submodule('0.layers.2.self_attn'), (0.125, 0.125, 0.125), 0.0381604)
+    _attention(model.get_submodule('0.layers.2.self_attn'), (0.125, 0.125, 0.125), 0.0292864)
     _normal(model.get_submodule('0.layers.2.linear1'), 0.125)
     _normal(model.get_submodule('0.layers.2.linear2'), 0.0338451)
-    _attention(model.get_submodule('0.layers.3.self_attn'), (0.125, 0.125, 0.125), 0.0381604)
+    _attention(model.get_submodule('0.layers.3.self_attn'), (0.125, 0.125, 0.125), 0.0319742)
     _normal(model.get_submodule('0.layers.3.linear1'), 0.125)
     _normal(model.get_submodule('0.layers.3.linear2'), 0.0338451)
     _normal(model.get_submodule('1'), 0.125)

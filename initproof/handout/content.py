@@ -465,6 +465,45 @@ def _layers(by_key: dict[str, Outcome]) -> list[Block]:
         DerivationBlock("attention-scale"),
         DerivationBlock("dropout-variance"),
         DerivationBlock("residual-variance"),
+        *_frameworks_layers(by_key, measured),
+    ]
+
+
+def _frameworks_layers(by_key: dict[str, Outcome], measured) -> list[Block]:
+    """What the frameworks do to those layers: transposed and packed fans, normalisation, Fixup, muP."""
+    torch_fan, packed = by_key["transposed-convolution-fan/torch-fan"], by_key["packed-attention-fan/packed"]
+    norm, fixup = by_key["normalisation-variance/backward"], by_key["fixup-scale/depth-free-step"]
+    return [
+        Paragraph(Text(
+            "Where the frameworks' fans differ from the layer's. A transposed convolution with stride $s$ sums "
+            "$k_h k_w C_{in}/(g s_h s_w)$ products, but PyTorch reads its fan-in from the stored weight, "
+            "$k_h k_w C_{out}/g$: with 8 input and 4 output channels and stride 2, its He rule gives each layer "
+            f"{measured(torch_fan)} of the variance ({_g(torch_fan.expected)} derived). "
+            "nn.MultiheadAttention initialises its packed $(3d, d)$ query-key-value matrix with Xavier, whose "
+            f"fan-out is then $3d$: each query starts with {measured(packed)} of the variance Xavier gives a "
+            f"$(d, d)$ projection ({_g(packed.expected)} derived). LayerNorm and BatchNorm hand the layer above "
+            "$E[y^2] = \\gamma^2 + \\beta^2$ whatever came before, and divide a gradient by $\\sigma^2$: "
+            f"{measured(norm)} against {_g(norm.expected)} through LayerNorm's exact backward pass. Fixup scales "
+            "each of $L$ branches of $m$ layers by $L^{-1/(2m-2)}$ so that one gradient step moves the output "
+            f"as much at any depth: {measured(fixup)} against $m = {_g(fixup.expected)}$ for 4 branches of 3 "
+            "layers. And muP's $1/d$ attention scale is what aligned queries and keys ask once the width grows.",
+            "Chỗ fan của các framework khác với fan của lớp. Tích chập chuyển vị với bước $s$ là tổng của "
+            "$k_h k_w C_{in}/(g s_h s_w)$ tích, nhưng PyTorch đọc fan-in từ trọng số lưu trữ, $k_h k_w C_{out}/g$: "
+            "với 8 kênh vào, 4 kênh ra và bước 2, quy tắc He của nó cho mỗi lớp "
+            f"{measured(torch_fan)} phương sai ({_g(torch_fan.expected)} theo chứng minh). nn.MultiheadAttention "
+            "khởi tạo ma trận query-key-value gộp $(3d, d)$ bằng Xavier, khi đó fan-out là $3d$: mỗi query bắt đầu "
+            f"với {measured(packed)} phương sai so với Xavier cho phép chiếu $(d, d)$ ({_g(packed.expected)} theo "
+            "chứng minh). LayerNorm và BatchNorm trao cho lớp phía trên $E[y^2] = \\gamma^2 + \\beta^2$ bất kể "
+            f"trước đó, và chia gradient cho $\\sigma^2$: {measured(norm)} so với {_g(norm.expected)} qua lan "
+            "truyền ngược chính xác của LayerNorm. Fixup nhân mỗi nhánh trong $L$ nhánh gồm $m$ lớp với "
+            "$L^{-1/(2m-2)}$ để một bước gradient làm đầu ra thay đổi như nhau ở mọi độ sâu: "
+            f"{measured(fixup)} so với $m = {_g(fixup.expected)}$ với 4 nhánh 3 lớp. Còn tỉ lệ $1/d$ của muP cho "
+            "attention là điều mà query và key đã căn chỉnh đòi hỏi khi độ rộng tăng.")),
+        DerivationBlock("transposed-convolution-fan"),
+        DerivationBlock("packed-attention-fan"),
+        DerivationBlock("normalisation-variance"),
+        DerivationBlock("fixup-scale"),
+        DerivationBlock("attention-width-scale"),
     ]
 
 
