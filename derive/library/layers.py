@@ -105,8 +105,7 @@ def transposed_convolution_fan() -> Derivation:
     :math:`C_{in}/(C_{out} s_h s_w)` per layer (PyTorch issue 7865)."""
     act = activation("ReLU", relu(z_l))
     d = Builder("transposed-convolution-fan",
-                Text("The fan-in of a transposed convolution, and the one PyTorch computes",
-                     "Fan-in của phép tích chập chuyển vị, và fan-in mà PyTorch tính"),
+                Text("The fan-in of a transposed convolution", "Fan-in của phép tích chập chuyển vị"),
                 (IID, ZERO_MEAN_W, ZERO_BIAS, act, GAUSSIAN_PREACTIVATION, FORWARD_GOAL, SYMMETRIC_UNIFORM,
                  STRIDE_DIVIDES),
                 Model(random=(w, a, b, z_l), definitions={z_next: TRANSPOSED}))
