@@ -43,6 +43,13 @@ class _TextPrinter(StrPrinter):
     def _print_Mean(self, expr) -> str:
         return f"E[{self._print(expr.args[0])}]"
 
+    def _print_MatrixBase(self, expr) -> str:
+        """A matrix on one line, row by row: ``[[a, b], [c, d]]``."""
+        rows = (", ".join(self._print(expr[i, j]) for j in range(expr.cols)) for i in range(expr.rows))
+        return "[" + ", ".join(f"[{row}]" for row in rows) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MutableDenseMatrix = _print_MatrixBase  # noqa: N815 (sympy's printer names)
+
     def _print_Symbol(self, expr) -> str:
         if "\\" in expr.name:
             return tex_to_text(expr.name)

@@ -319,12 +319,20 @@ def check(step: Step, model: Model) -> Verdict:
 
 @check.register
 def _(step: Identity, model: Model) -> Verdict:
+    if isinstance(step.lhs, sp.MatrixBase | sp.MatrixExpr):
+        return _entrywise(sp.Matrix(model.substitute(step.lhs - step.rhs, step).doit()))
     if model.substitute(step.lhs - step.rhs, step) == 0:
         return Verdict(Proof.SYMBOLIC)
     difference = model.evaluate(step.lhs - step.rhs, step)
     if difference.is_number and difference.has(sp.Float):
         return _evaluated(difference, model.evaluate(step.rhs, step))
     return prove_zero(difference)
+
+
+def _entrywise(difference: sp.Matrix) -> Verdict:
+    """A matrix relation holds when every entry of the difference is zero; the weakest entry's proof."""
+    verdicts = [prove_zero(entry) for entry in difference]
+    return next((v for v in verdicts if v.proof != Proof.SYMBOLIC), Verdict(Proof.SYMBOLIC))
 
 
 def _evaluated(difference: sp.Expr, rhs: sp.Expr) -> Verdict:

@@ -266,15 +266,16 @@ def test_a_fixup_step_that_counts_one_layer_per_branch_is_rejected() -> None:
 
 
 def test_a_statistics_primer_with_wrong_numbers_is_rejected() -> None:
+    from initproof.derive.library import foundations as fd
     from initproof.derive.library import statistics as st
 
-    d = Builder("wrong", TITLE, (st.DIE, st.DISTANCE, st.SQUARED, st.NODES), Model(random=(st.D, st.K, st.S)))
+    d = Builder("wrong", TITLE, (st.DIE, st.DISTANCE, st.SQUARED, fd.NODES), Model(random=(st.D, st.K, st.S)))
     with pytest.raises(DerivationError, match="does not hold"):  # the variance of a die, halved twice over
         d.step(Var(st.D), sp.Rational(35, 6), "variance", *NOTE, (st.DIE,))
     with pytest.raises(DerivationError, match="does not hold"):  # squaring the probabilities too
         d.step(Mean(st.K**2), sum(x**2 * p**2 for x, p in st.DISTANCES.items()), "lotus", *NOTE, (st.DISTANCE,))
     with pytest.raises(DerivationError, match="does not hold"):  # the chain rule without the upstream gradient
-        d.step(sp.Derivative(st.z * (st.x + st.y), st.y), 1, "chain rule", *NOTE, (st.NODES,))
+        d.step(sp.Derivative(fd.z * (fd.x + fd.y), fd.y), 1, "chain rule", *NOTE, (fd.NODES,))
     d.step(Var(st.D), sp.Rational(35, 12), "variance", *NOTE, (st.DIE,))
 
 
@@ -288,3 +289,15 @@ def test_an_aligned_score_that_grows_like_the_square_root_is_rejected() -> None:
         d.step(Mean(layers.s), sp.sqrt(layers.d_k) * layers.rho, "alignment", *NOTE,
                (layers.ALIGNED_PAIRS, layers.ALIGNED))
     d.step(Mean(layers.s), layers.d_k * layers.rho, "alignment", *NOTE, (layers.ALIGNED_PAIRS, layers.ALIGNED))
+
+
+
+def test_a_wrongly_grouped_matrix_product_is_rejected() -> None:
+    """A matrix relation holds entry by entry: W2 (W1 x) is not (W1^T W2^T) x."""
+    from initproof.derive.library import foundations as fd
+
+    d = Builder("wrong", TITLE, (fd.LINEAR,), Model())
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.step(sp.MatMul(fd.W2, sp.MatMul(fd.W1, fd.X)), sp.MatMul(fd.W1.T * fd.W2.T, fd.X), "grouping", *NOTE,
+               (fd.LINEAR,))
+    d.step(sp.MatMul(fd.W2, sp.MatMul(fd.W1, fd.X)), sp.MatMul(fd.W2 * fd.W1, fd.X), "grouping", *NOTE, (fd.LINEAR,))

@@ -7,7 +7,7 @@ independently of how imports are sorted.
 from importlib import import_module
 
 MODULES = ("distributions", "variance", "series", "derivatives", "rules", "gradients", "constants", "gains",
-           "chaos", "layers", "normalisation", "statistics")
+           "chaos", "layers", "normalisation", "statistics", "foundations")
 
 for _module in MODULES:
     import_module(f"{__name__}.{_module}")

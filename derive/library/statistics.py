@@ -7,7 +7,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy import stats
 
-from ..assumptions import described, distributed
+from ..assumptions import distributed
 from ..derivation import Builder, Derivation
 from ..moments import Mean, Var
 from ..registry import register
@@ -79,40 +79,3 @@ def expectation_examples() -> Derivation:
     d.result("bus-mean")
     return d.build(main="law-of-the-unconscious-statistician")
 
-
-x, y, z, q = sp.symbols("x y z q", real=True)
-GRAPH = {x: -2, y: 5, z: -4}
-"""The values at which the notes' graph is evaluated step by step."""
-NODES = described("computational-graph", "the graph of f = z(x + y): an add node q = x + y, then a multiply "
-                  "node f = z q", "đồ thị của f = z(x + y): nút cộng q = x + y, rồi nút nhân f = z q")
-
-
-@register("computational-graph")
-def computational_graph() -> Derivation:
-    r"""Backpropagation on the notes' graph :math:`f = z(x + y)` (Model Initialization's companion notes, 2.2
-    and 2.3): local gradients of each node, the upstream gradient :math:`\partial f/\partial q = z`, the chain
-    rule :math:`\partial f/\partial y = (\partial f/\partial q)(\partial q/\partial y)`, and every value at
-    :math:`x = -2, y = 5, z = -4`."""
-    d = Builder("computational-graph",
-                Text("Backpropagation on a computational graph", "Lan truyền ngược trên đồ thị tính toán"),
-                (NODES,), Model())
-    d.step(sp.Derivative(x + y, x), 1, "local gradient", "the add node passes its gradient on unchanged",
-           "nút cộng chuyển gradient đi nguyên vẹn", (NODES,))
-    d.step(sp.Derivative(x + y, y), 1, "local gradient", "the same for $y$", "tương tự cho $y$", (NODES,))
-    d.step(sp.Derivative(z * q, q), z, "local gradient", "the multiply node: each input gets the other",
-           "nút nhân: mỗi đầu vào nhận giá trị của đầu vào kia", (NODES,))
-    d.step(sp.Derivative(z * q, z), q, "local gradient", "and $z$ gets $q$", "và $z$ nhận $q$", (NODES,))
-    d.step(sp.Derivative(z * (x + y), y), z * sp.Derivative(x + y, y), "chain rule",
-           "upstream gradient $\\partial f/\\partial q = z$ times the local gradient $\\partial q/\\partial y$",
-           "gradient từ phía trên $\\partial f/\\partial q = z$ nhân gradient cục bộ $\\partial q/\\partial y$",
-           (NODES,))
-    d.then(z, "local gradient", "$\\partial q/\\partial y = 1$", "$\\partial q/\\partial y = 1$", (NODES,))
-    d.result("chain-rule")
-    f = z * (x + y)
-    for name, expr in (("q", x + y), ("f", f), ("df/dx", sp.Derivative(f, x)), ("df/dy", sp.Derivative(f, y)),
-                       ("df/dz", sp.Derivative(f, z))):
-        d.step(sp.Subs(expr, tuple(GRAPH), tuple(GRAPH.values())), expr.doit().subs(GRAPH), "evaluation",
-               f"${name}$ at $x = -2, y = 5, z = -4$",
-               f"${name}$ tại $x = -2, y = 5, z = -4$")
-        d.result(name.replace("/", "-"))
-    return d.build(main="chain-rule")

@@ -204,6 +204,12 @@ def _tools() -> list[Block]:
         Heading(Text("2. Tools: moments, variance of products and sums, Maclaurin series",
                      "2. Công cụ: moment, phương sai của tích và tổng, khai triển Maclaurin")),
         Paragraph(Text(
+            "A network is linear layers with a non-linearity between them: without it two layers are one, "
+            "$W_2 (W_1 x) = (W_2 W_1) x$, checked entry by entry.",
+            "Mạng nơ-ron là các lớp tuyến tính xen kẽ hàm phi tuyến: không có nó thì hai lớp chỉ là một, "
+            "$W_2 (W_1 x) = (W_2 W_1) x$, kiểm tra từng phần tử.")),
+        DerivationBlock("linear-composition"),
+        Paragraph(Text(
             "Backpropagation is the chain rule on a computational graph: each node multiplies the gradient "
             "coming from above (upstream) by its own local gradient. The notes' graph, step by step:",
             "Lan truyền ngược là quy tắc chuỗi trên đồ thị tính toán: mỗi nút nhân gradient từ phía trên "

@@ -9,7 +9,7 @@ from initproof import derive
 from initproof.derive.library.statistics import DISTANCES, EARLY, FACES, HOUR, LATE
 from initproof.derive.text import Text
 
-from ..checks import ExactCheck, SamplingCheck
+from ..checks import SamplingCheck
 from ..registry import register
 
 
@@ -51,28 +51,3 @@ def expectation_examples() -> list:
                       _value("bus-mean"), wait),
     ]
 
-
-@register("computational-graph")
-def computational_graph() -> list:
-    from initproof.derive.library.statistics import GRAPH
-
-    point = np.array([float(value) for value in GRAPH.values()])  # x, y, z
-
-    def graph(values: np.ndarray) -> float:
-        """The notes' graph, run forward node by node: q = x + y, then f = z q."""
-        x, y, z = values
-        q = x + y
-        return z * q
-
-    def slope(k: int) -> float:
-        step = np.zeros(3)
-        step[k] = 1e-3
-        return (graph(point + step) - graph(point - step)) / 2e-3
-
-    return [ExactCheck("computational-graph", name,
-                       Text(f"{name} at x = -2, y = 5, z = -4: the graph run forward (central differences for "
-                            "the gradients)", f"{name} tại x = -2, y = 5, z = -4: chạy đồ thị theo chiều tiến (sai "
-                            "phân trung tâm cho gradient)"),
-                       float(derive.result("computational-graph", name.replace("/", "-"))), compute, tolerance=1e-9)
-            for name, compute in (("f", lambda rng: graph(point)), ("df/dx", lambda rng: slope(0)),
-                                  ("df/dy", lambda rng: slope(1)), ("df/dz", lambda rng: slope(2)))]
