@@ -48,12 +48,13 @@ def text_width(latex: str) -> float:
 def lines(expr: sp.Expr, room: float) -> list[str]:
     r"""``expr`` in LaTeX as one or more lines, each estimated to fit ``room`` characters.
 
-    A sum breaks between its terms; a product around its widest factor; a quotient as
+    A sum breaks between its terms; a product around its widest factor (a product of matrices, which
+    does not commute, stays whole); a quotient as
     :math:`\frac{1}{d}\bigl(\dots\bigr)` or, when the denominator is wide too,
     :math:`\bigl(\dots\bigr) \cdot \bigl(\dots\bigr)^{-1}`; a power of a wide base as
     :math:`\bigl(\dots\bigr)^{p}`.
     """
-    if width(expr) <= room:
+    if width(expr) <= room or not expr.is_commutative:  # a product of matrices keeps its order: one line
         return [sp.latex(expr)]
     if isinstance(expr, sp.Add):
         return _sum_lines(list(sp.Add.make_args(expr)), room)

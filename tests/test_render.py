@@ -108,3 +108,13 @@ def test_vietnamese_text_names_its_proofs_in_vietnamese() -> None:
     out = render.text(derive.get("exact-gain-gelu"), "vi")
     assert "[ký hiệu]" in out and "[cầu phương, sai khác " in out and "ước lượng sai số" in out
     assert "[symbolic]" not in out and "quadrature" not in out and "difference" not in out
+
+
+def test_a_product_of_matrices_is_never_broken_out_of_order() -> None:
+    """Line breaking splits a long product around its widest factor; a product of matrices does not
+    commute, so it stays whole: W2 (W1 x) must print b, then a, then x."""
+    from initproof import derive
+    from initproof.derive.render import latex_align
+
+    first = latex_align(derive.get("linear-composition"), "en", justification="{}").splitlines()[1]
+    assert first.index("b_{11}") < first.index("a_{11}") < first.index("x_{1}")
