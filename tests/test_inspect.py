@@ -131,6 +131,16 @@ MODELS = textwrap.dedent("""
         layer = torch.nn.TransformerEncoderLayer(256, 8, 512, batch_first=True)
         return torch.nn.TransformerEncoder(layer, 12, enable_nested_tensor=False)
 
+    class TwoHeads(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body, self.act = torch.nn.Linear(64, 64), torch.nn.Tanh()
+            self.logits, self.extra = torch.nn.Linear(64, 10), torch.nn.Linear(64, 3)
+
+        def forward(self, x):
+            h = self.act(self.body(x))
+            return {"logits": self.logits(h), "extra": self.extra(h)}
+
     def broken():
         raise ValueError("no such architecture")
 """)
@@ -388,3 +398,15 @@ def test_a_deep_encoder_fixed_keeps_its_tokens_apart(models, capsys, tmp_path, m
     monkeypatch.setattr(inspection.Plan, "first", lambda plan, averaging: averaging)
     status, drift = _fixed_drift(models, tmp_path, capsys, "deep_encoder", "4,128,256")
     assert status == 1 and drift > 2
+
+
+def test_a_model_with_several_outputs_is_differentiated_through_its_first(models, capsys) -> None:
+    """A dict of outputs: the Gaussian output gradient goes to the first; the second head gets none,
+    measured or predicted."""
+    result = _rows(capsys, f"{models}:TwoHeads", "512,64")
+    assert result["stopped"] is None
+    rows = {row["name"]: row for row in result["rows"]}
+    for name in ("body", "act", "logits"):
+        assert rows[name]["measured_backward"] / rows[name]["predicted_backward"] == pytest.approx(1, abs=0.1)
+    assert rows["logits"]["predicted_backward"] == 1.0
+    assert rows["extra"]["predicted_backward"] is None or rows["extra"]["predicted_backward"] == 0.0

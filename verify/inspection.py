@@ -198,6 +198,23 @@ def _leaves(model, torch) -> list[tuple[str, object]]:
             if (isinstance(m, attention) or not list(m.children())) and id(m) not in inside]
 
 
+def _first(output, torch):
+    """The tensor a model's output starts with (of a tuple, list or dict of outputs, the first): the
+    one the Gaussian output gradient is applied to."""
+    found = _leading(output, lambda value: isinstance(value, torch.Tensor))
+    if found is None:
+        raise TypeError(f"the model returned a {type(output).__name__} without a tensor")
+    return found
+
+
+def _leading(value, wanted: Callable):
+    """The first member of a nest of tuples, lists and dicts for which ``wanted`` holds, or None."""
+    if wanted(value):
+        return value
+    members = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return next((found for found in (_leading(member, wanted) for member in members) if found is not None), None)
+
+
 def _measure(model, x, torch) -> tuple[list, list[float], list[float]]:
     """Leaf modules in call order (name, module, output shape), the mean square of each output and of the
     gradient reaching it."""
@@ -216,7 +233,7 @@ def _measure(model, x, torch) -> tuple[list, list[float], list[float]]:
 
     handles = [m.register_forward_hook(hook) for _, m in _leaves(model, torch)]
     try:
-        y = model(x)
+        y = _first(model(x), torch)
         (y * torch.randn_like(y)).sum().backward()
     finally:
         for handle in handles:
@@ -265,7 +282,7 @@ def _followed(model, leaves: list, x, start: Stats, seed: int, torch) -> tuple[l
     handles = [m.register_forward_hook(hook) for _, m in _leaves(model, torch)]
     try:
         with torch.no_grad():
-            y = model(x)
+            y = _first(model(x), torch)
     finally:
         for handle in handles:
             handle.remove()
@@ -576,17 +593,24 @@ def _single_input_call(node, source) -> Callable | None:
 
 
 def _backward(nodes: list, factors: dict) -> dict:
-    """Mean square of the gradient reaching each node: 1 at the output, and, going back, the sum over
-    a node's uses of the use's gradient times its factor (contributions taken as uncorrelated); a node
-    with a use that has no rule gets none."""
+    """Mean square of the gradient reaching each node: 1 at the output (the first tensor of a tuple of
+    outputs), and, going back, the sum over a node's uses of the use's gradient times its factor
+    (contributions taken as uncorrelated); a node with a use that has no rule gets none."""
     gradients: dict = {}
     users = {node: list(node.users) for node in nodes}
+    output = next((node for node in nodes if node.op == "output"), None)
+    target = _leading(output.args[0], lambda value: hasattr(value, "op")) if output is not None else None
     for node in reversed(nodes):
         if node.op == "output":
             continue
-        if any(user.op == "output" for user in users[node]):
+        if node is target:
             gradients[node] = 1.0
             continue
+        other = [user for user in users[node] if user.op != "output"]
+        if len(other) < len(users[node]) and not other:  # another output than the first: no gradient
+            gradients[node] = 0.0
+            continue
+        users[node] = other
         if not users[node] or any(user not in factors or user not in gradients for user in users[node]):
             continue
         gradients[node] = sum(gradients[user] * factors[user][node] for user in users[node])
