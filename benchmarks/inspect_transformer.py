@@ -43,9 +43,10 @@ def inspection() -> tuple[float, float, float]:
     """Seconds of the whole inspection, of its prediction (tracing, then propagating the model's own
     statistics) and of its plan (propagating again under the exact rule, for the audit and the fix)."""
     from initproof.verify import inspection as module
+    from initproof.verify import propagation
 
     calls = []
-    propagate, predict = module._propagate, module._predict
+    propagate, predict = propagation.propagate, module._predict
 
     def timed(function):
         def run(*args, **kwargs):
@@ -55,13 +56,13 @@ def inspection() -> tuple[float, float, float]:
             return result
         return run
 
-    module._propagate, module._predict = timed(propagate), timed(predict)
+    propagation.propagate, module._predict = timed(propagate), timed(predict)
     try:
         start = time.perf_counter()
         result = module.inspect(encoder, SHAPE)
         total = time.perf_counter() - start
     finally:
-        module._propagate, module._predict = propagate, predict
+        propagation.propagate, module._predict = propagate, predict
     assert result.stopped is None, result.stopped
     (_, first), (_, plan), (_, whole) = calls
     return total, whole - plan, plan

@@ -204,17 +204,17 @@ def test_an_operation_without_a_rule_is_named_and_predictions_stop_at_it(models,
 
 
 def test_a_residual_branch_without_its_skip_would_be_caught(models, capsys, monkeypatch) -> None:
-    from initproof.verify import inspection
+    from initproof.verify import propagation
 
     right = _rows(capsys, f"{models}:Deep", "64,64")["rows"][-2]
-    step = inspection._function_step
+    step = propagation._function_step
 
     def no_skip(node, graph, moments, inputs, seed):  # the sum keeps only its second term, the branch
         if getattr(node.target, "__name__", "") == "add" and len(inputs) == 2:
             return moments[inputs[1]], {inputs[0]: 0.0, inputs[1]: 1.0}
         return step(node, graph, moments, inputs, seed)
 
-    monkeypatch.setattr(inspection, "_function_step", no_skip)
+    monkeypatch.setattr(propagation, "_function_step", no_skip)
     wrong = _rows(capsys, f"{models}:Deep", "64,64")["rows"][-2]
     assert right["measured_forward"] / right["predicted_forward"] == pytest.approx(1, abs=0.1)
     assert wrong["measured_forward"] / wrong["predicted_forward"] > 2
@@ -284,9 +284,9 @@ def test_default_initialisation_drifts_and_the_fix_keeps_it(models, capsys, tmp_
 
 
 def test_a_fix_that_forgets_the_residual_share_would_be_caught(models, capsys, tmp_path, monkeypatch) -> None:
-    from initproof.verify import inspection
+    from initproof.verify import propagation
 
-    monkeypatch.setattr(inspection, "_target", lambda *args, **kwargs: 1.0)
+    monkeypatch.setattr(propagation, "_target", lambda *args, **kwargs: 1.0)
     fix = tmp_path / "fixed_init.py"
     main(["inspect", f"{models}:ResNet", "--input", "16,3,16,16", "--fix", str(fix)])
     (tmp_path / "fixed_models.py").write_text(f"from {models} import ResNet\nfrom fixed_init import reinitialise\n\n"
@@ -393,9 +393,9 @@ def test_a_deep_encoder_fixed_keeps_its_tokens_apart(models, capsys, tmp_path, m
     with depth past x2 (tokens become alike)."""
     status, drift = _fixed_drift(models, tmp_path, capsys, "deep_encoder", "4,128,256")
     assert status == 0 and drift < 1.6
-    from initproof.verify import inspection
+    from initproof.verify import propagation
 
-    monkeypatch.setattr(inspection.Plan, "first", lambda plan, averaging: averaging)
+    monkeypatch.setattr(propagation.Plan, "first", lambda plan, averaging: averaging)
     status, drift = _fixed_drift(models, tmp_path, capsys, "deep_encoder", "4,128,256")
     assert status == 1 and drift > 2
 
