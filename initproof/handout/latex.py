@@ -93,18 +93,27 @@ def _(block: DerivationBlock, lang, files, figure_dir) -> str:
 
 @render.register
 def _(block: Table, lang, files, figure_dir) -> str:
-    math = block.math or (False,) * len(block.header)
-    widths = [f">{{\\raggedright\\arraybackslash}}p{{\\dimexpr {share:.3f}\\linewidth-2\\tabcolsep\\relax}}"
-              for share in column_shares(block, lang, LANDSCAPE if block.landscape else 1.0)]
-    head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
-    rows = [" & ".join(f"$\\displaystyle {cell(value, lang)}$" if is_math else
-                       VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
-                       for value, is_math in zip(row, math, strict=True)) for row in block.rows]
+    shares = column_shares(block, lang, LANDSCAPE if block.landscape else 1.0)
+    columns, head, rows = table_parts(block, lang, shares, lambda formula: f"$\\displaystyle {formula}$")
     fractions = any("\\frac" in cell(value, lang) for row in block.rows for value in row)
-    stretch = f"\\renewcommand{{\\arraystretch}}{{{1.6 if fractions else 1.2}}}" if any(math) else ""
-    table = ("{\\footnotesize" + stretch + "\n\\begin{longtable}{" + "".join(widths) + "}\n\\hline\n" + head
+    stretch = f"\\renewcommand{{\\arraystretch}}{{{1.6 if fractions else 1.2}}}" if any(block.math) else ""
+    table = ("{\\footnotesize" + stretch + "\n\\begin{longtable}{" + columns + "}\n\\hline\n" + head
              + " \\\\\n\\hline\\endhead\n" + " \\\\\n".join(rows) + " \\\\\n\\hline\n\\end{longtable}\n}")
     return f"\\begin{{landscape}}\n{table}\n\\end{{landscape}}" if block.landscape else table
+
+
+def table_parts(block: Table, lang: str, shares: list[float],
+                formula: Callable[[str], str]) -> tuple[str, str, list[str]]:
+    """A table's column specification (one ragged column per share of the line), its bold header, and
+    its rows in LaTeX: a formula cell through ``formula``, a verdict as its symbol, text escaped."""
+    math = block.math or (False,) * len(block.header)
+    columns = "".join(f">{{\\raggedright\\arraybackslash}}p{{\\dimexpr {share:.3f}\\linewidth-2\\tabcolsep\\relax}}"
+                      for share in shares)
+    head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
+    rows = [" & ".join(formula(cell(value, lang)) if is_math else
+                       VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
+                       for value, is_math in zip(row, math, strict=True)) for row in block.rows]
+    return columns, head, rows
 
 
 LINE_CHARS = 95

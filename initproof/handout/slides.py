@@ -102,14 +102,9 @@ def _figure(block: Figure, lang: str, title: str, lead: str, files: dict[str, by
 
 
 def _table(block: Table, lang: str, title: str, lead: str, files: dict[str, bytes], figure_dir: str) -> list[str]:
-    math = block.math or (False,) * len(block.header)
     shares = latex.column_shares(block, lang, SLIDE_LINE)
-    columns = "".join(f">{{\\raggedright\\arraybackslash}}p{{\\dimexpr {share:.3f}\\linewidth-2\\tabcolsep\\relax}}"
-                      for share in shares)
-    head = " & ".join(f"\\textbf{{{tex_escape(h(lang))}}}" for h in block.header)
-    rows = [" & ".join("$" + cell(value, lang).replace(", ", BREAKABLE_COMMA) + "$" if is_math else
-                       latex.VERDICT.get(cell(value, lang), tex_escape(cell(value, lang)))
-                       for value, is_math in zip(row, math, strict=True)) for row in block.rows]
+    columns, head, rows = latex.table_parts(block, lang, shares,
+                                            lambda formula: "$" + formula.replace(", ", BREAKABLE_COMMA) + "$")
     parts = _pages(rows, [[cell(value, lang) for value in row] for row in block.rows], shares)
     frames = []
     for k, part in enumerate(parts):
