@@ -147,10 +147,9 @@ def inspect(model, example, *, replicates: int = 4, seed: int = 0, device: str =
             raise TypeError(f"the factory returned a {type(net).__name__}, not a torch.nn.Module")
         net = net.to(device).train()
         x = _input(example, net, device, torch)
-        leaves, measured_forward, measured_backward = _measure(net, x, torch)
+        leaves, measured_forward, measured_backward, run = _measure(net, x, torch)
         if k == 0:
-            predicted, stopped, audits, fix = _predict(net, leaves, x.detach(), _start(example, x, torch), seed,
-                                                       torch)
+            predicted, stopped, audits, fix = _predict(net, leaves, x, run, _start(example, x, torch), seed, torch)
             first = leaves
         forward.append(measured_forward)
         backward.append(measured_backward)
@@ -196,11 +195,13 @@ def _first(output, torch):
     return found
 
 
-def _measure(model, x, torch) -> tuple[list, list[float], list[float]]:
+def _measure(model, x, torch) -> tuple[list, list[float], list[float], tuple[list, object]]:
     """Leaf modules in call order (name, module, output shape), the mean square of each output and of the
-    gradient reaching it."""
-    names = {id(m): name for name, m in _leaves(model, torch)}
-    leaves, forward, gradients = [], [], {}
+    gradient reaching it, and the run itself: what each call received and returned, and the output the
+    gradient started from (for :func:`_followed`)."""
+    found = _leaves(model, torch)
+    names = {id(m): name for name, m in found}
+    leaves, forward, gradients, calls = [], [], {}, []
 
     def hook(module, inputs, output):
         output = output[0] if isinstance(output, tuple) else output
@@ -208,32 +209,33 @@ def _measure(model, x, torch) -> tuple[list, list[float], list[float]]:
             return
         index = len(leaves)
         leaves.append((names[id(module)], module, tuple(output.shape)))
+        calls.append((module, [t for t in inputs if isinstance(t, torch.Tensor)], output))
         forward.append(float(output.detach().double().pow(2).mean()))
         if output.requires_grad:
             output.register_hook(lambda grad: gradients.__setitem__(index, float(grad.double().pow(2).mean())))
 
-    handles = [m.register_forward_hook(hook) for _, m in _leaves(model, torch)]
+    handles = [m.register_forward_hook(hook) for _, m in found]
     try:
         y = _first(model(x), torch)
         (y * torch.randn_like(y)).sum().backward()
     finally:
         for handle in handles:
             handle.remove()
-    return leaves, forward, [gradients.get(k, float("nan")) for k in range(len(leaves))]
+    return leaves, forward, [gradients.get(k, float("nan")) for k in range(len(leaves))], (calls, y)
 
 
-def _predict(model, leaves: list, x, start: Stats, seed: int,
+def _predict(model, leaves: list, x, run: tuple[list, object], start: Stats, seed: int,
              torch) -> tuple[list[tuple], str | None, list, str | None]:
-    """Predicted (forward, backward) mean squares for each leaf module call, what stopped the prediction,
-    the audit of each weight and the re-initialisation."""
+    """Predicted (forward, backward) mean squares for each leaf module call of the measured ``run`` of
+    ``model`` on ``x``, what stopped the prediction, the audit of each weight and the re-initialisation."""
     from .tracing import traced
 
     unknown = [(None, None)] * len(leaves)
     try:
-        graph = traced(model, x)
+        graph = traced(model, x.detach())
     except Exception as error:  # tracing a user's model can fail in many ways; the measurements go on
         reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-        predicted, stopped = _followed(model, leaves, x, start, seed, torch)
+        predicted, stopped = _followed(leaves, run, x, start, seed)
         return predicted, f"torch.fx cannot trace the model ({reason}); {stopped}", [], None
     nodes = list(graph.graph.nodes)
     calls = [node for node in nodes if node.op == "call_module"]
@@ -249,26 +251,12 @@ def _predict(model, leaves: list, x, start: Stats, seed: int,
     return predicted, None, _audits(graph, plan, torch), _fix_source(plan)
 
 
-def _followed(model, leaves: list, x, start: Stats, seed: int, torch) -> tuple[list[tuple], str]:
-    """Predictions from forward hooks, for a model ``torch.fx`` cannot trace: a call whose one input is the
-    model's input or the very tensor an earlier call returned follows its rule; backward, from the model's
-    output along calls that each take the previous call's output, used by no other module. The second
-    value says how far that went."""
-    calls = []
-
-    def hook(module, inputs, output):
-        calls.append((module, [t for t in inputs if isinstance(t, torch.Tensor)],
-                      output[0] if isinstance(output, tuple) else output))
-
-    handles = [m.register_forward_hook(hook) for _, m in _leaves(model, torch)]
-    try:
-        with torch.no_grad():
-            y = _first(model(x), torch)
-    finally:
-        for handle in handles:
-            handle.remove()
-    if [module for module, _, _ in calls] != [module for _, module, _ in leaves]:
-        return [(None, None)] * len(leaves), "the modules ran in another order a second time"
+def _followed(leaves: list, run: tuple[list, object], x, start: Stats, seed: int) -> tuple[list[tuple], str]:
+    """Predictions from the measured ``run`` (what forward hooks saw), for a model ``torch.fx`` cannot
+    trace: a call whose one input is the model's input ``x`` or the very tensor an earlier call returned
+    follows its rule; backward, from the model's output along calls that each take the previous call's
+    output, used by no other module. The second value says how far that went."""
+    calls, y = run
     known, forward, links, stopped = {id(x): start}, [], [], None
     for k, (module, inputs, out) in enumerate(calls):
         stats = known.get(id(inputs[0])) if len(inputs) == 1 else None
