@@ -10,6 +10,7 @@ import sympy as sp
 from scipy import special
 from sympy.codegen.cfunctions import expm1, log1p
 
+from initproof import derive
 from initproof.derive.activations import derivative
 from initproof.derive.functions import sigmoid
 from initproof.derive.symbols import z
@@ -73,3 +74,8 @@ def value(expr: sp.Expr, **values: float) -> float:
     """``expr`` evaluated at ``values`` (symbol names to numbers) as a float."""
     substitutions = {symbol: values[symbol.name] for symbol in expr.free_symbols}
     return float(sp.N(expr.subs(substitutions), 20))
+
+
+def derived(identifier: str, name: str, values: dict | None = None) -> float:
+    """The result ``name`` of the derivation ``identifier`` as a number, its symbols replaced by ``values``."""
+    return float(derive.result(identifier, name).xreplace(values or {}))

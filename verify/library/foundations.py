@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from initproof import derive
 from initproof.derive.library.foundations import GRAPH, H1, H2, C, D
 from initproof.derive.text import Text
 
 from ..checks import ExactCheck
+from ..numeric import derived
 from ..registry import register
 
 SIZES = {D: 3072, H1: 100, H2: 50, C: 10}
@@ -30,7 +30,7 @@ def linear_composition() -> list:
         layers = [(np.empty((n_out, n_in)), np.empty(n_out)) for n_in, n_out in zip(widths, widths[1:], strict=False)]
         return float(sum(weight.size + bias.size for weight, bias in layers))
 
-    count = float(derive.result("linear-composition", "parameters").xreplace(SIZES))
+    count = derived("linear-composition", "parameters", SIZES)
     return [
         ExactCheck("linear-composition", "one-layer",
                    Text("|W2 (W1 x)| = |(W2 W1) x|: random layers 3072 -> 100 -> 50, in float64",
@@ -62,6 +62,6 @@ def computational_graph() -> list:
                        Text(f"{name} at x = -2, y = 5, z = -4: the graph run forward (central differences for "
                             "the gradients)", f"{name} tại x = -2, y = 5, z = -4: chạy đồ thị theo chiều tiến (sai "
                             "phân trung tâm cho gradient)"),
-                       float(derive.result("computational-graph", name.replace("/", "-"))), compute, tolerance=1e-9)
+                       derived("computational-graph", name.replace("/", "-")), compute, tolerance=1e-9)
             for name, compute in (("f", lambda rng: graph(point)), ("df/dx", lambda rng: slope(0)),
                                   ("df/dy", lambda rng: slope(1)), ("df/dz", lambda rng: slope(2)))]

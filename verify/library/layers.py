@@ -8,7 +8,6 @@ import numpy as np
 import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
-from initproof import derive
 from initproof.derive.library.layers import (
     alpha,
     branch_scale,
@@ -37,11 +36,8 @@ from initproof.derive.symbols import n
 from initproof.derive.text import Text
 
 from ..checks import SamplingCheck
+from ..numeric import derived
 from ..registry import register
-
-
-def _result(identifier: str, name: str, values: dict) -> float:
-    return float(derive.result(identifier, name).xreplace(values))
 
 
 def grouped_convolution(x: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray:
@@ -66,8 +62,8 @@ CONVOLUTION = {"C_in": 8, "C_out": 4, "groups": 2, "kernel": 3, "size": 5}
 def convolution_fan() -> list:
     shape = CONVOLUTION
     sizes = {k_h: shape["kernel"], k_w: shape["kernel"], c_in: shape["C_in"], groups: shape["groups"]}
-    variance = _result("convolution-fan", "forward", sizes)
-    expected = _result("convolution-fan", "fan-in", sizes | {Var(w): variance, Mean(a**2): sp.Rational(1, 2)})
+    variance = derived("convolution-fan", "forward", sizes)
+    expected = derived("convolution-fan", "fan-in", sizes | {Var(w): variance, Mean(a**2): sp.Rational(1, 2)})
     per_image = shape["C_out"] * (shape["size"] - shape["kernel"] + 1) ** 2
 
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -114,10 +110,10 @@ def transposed_convolution_fan() -> list:
     shape = TRANSPOSED
     sizes = {k_h: shape["kernel"], k_w: shape["kernel"], c_in: shape["C_in"], c_out: shape["C_out"],
              groups: shape["groups"], s_h: shape["stride"], s_w: shape["stride"]}
-    he = _result("transposed-convolution-fan", "forward", sizes)
+    he = derived("transposed-convolution-fan", "forward", sizes)
     stored = (shape["C_in"], shape["C_out"] // shape["groups"], shape["kernel"], shape["kernel"])
     torch_variance = 2 / (stored[1] * stored[2] * stored[3])  # kaiming_normal_: fan-in = weight.size(1) * kernel
-    torch_gain = _result("transposed-convolution-fan", "torch-gain", sizes)
+    torch_gain = derived("transposed-convolution-fan", "torch-gain", sizes)
     inner = slice(shape["kernel"] - 1, (shape["size"] - 1) * shape["stride"] + 1)
     per_image = shape["C_out"] * (inner.stop - inner.start) ** 2
 
@@ -137,7 +133,7 @@ def transposed_convolution_fan() -> list:
                            f"after ReLU of N(0, 1), Var(w) = 2 g s^2/(k^2 C_in) = {he:.4g}",
                            f"E[z^2] = 1 với tích chập chuyển vị 4x4, bước 2, 8 kênh đầu vào chia 2 nhóm, sau ReLU "
                            f"của N(0, 1), Var(w) = 2 g s^2/(k^2 C_in) = {he:.4g}"),
-                      _result("transposed-convolution-fan", "fan-in", sizes | {Var(w): he, Mean(a**2): 0.5}),
+                      derived("transposed-convolution-fan", "fan-in", sizes | {Var(w): he, Mean(a**2): 0.5}),
                       outputs(he)),
         SamplingCheck("transposed-convolution-fan", "torch-fan",
                       Text(f"E[z^2] = G = C_in/(C_out s^2) = {torch_gain:.3g} with PyTorch's Var(w) = 2g/(k^2 C_out), "
@@ -166,20 +162,20 @@ def packed_attention_fan() -> list:
             return np.concatenate(values)[:k]
         return draw
 
-    packed = _result("packed-attention-fan", "packed", {d_k: width})
-    block = _result("packed-attention-fan", "per-projection", {d_k: width})
+    packed = derived("packed-attention-fan", "packed", {d_k: width})
+    block = derived("packed-attention-fan", "per-projection", {d_k: width})
     return [
         SamplingCheck("packed-attention-fan", "packed",
                       Text("E[q^2] = d V_packed = 1/2: the query block of xavier_uniform_ on a packed (3d, d) "
                            "matrix, d = 64, tokens N(0, 1)",
                            "E[q^2] = d V_packed = 1/2: khối query của xavier_uniform_ trên ma trận gộp (3d, d), "
                            "d = 64, token N(0, 1)"),
-                      _result("packed-attention-fan", "query", {d_k: width, Var(w): packed, Mean(a**2): 1}),
+                      derived("packed-attention-fan", "query", {d_k: width, Var(w): packed, Mean(a**2): 1}),
                       queries(3 * width)),
         SamplingCheck("packed-attention-fan", "per-projection",
                       Text("E[q^2] = d V_block = 1: xavier_uniform_ on the (d, d) query projection alone, d = 64",
                            "E[q^2] = d V_block = 1: xavier_uniform_ trên riêng phép chiếu query (d, d), d = 64"),
-                      _result("packed-attention-fan", "query", {d_k: width, Var(w): block, Mean(a**2): 1}),
+                      derived("packed-attention-fan", "query", {d_k: width, Var(w): block, Mean(a**2): 1}),
                       queries(width)),
     ]
 
@@ -191,8 +187,8 @@ ATTENTION = {"tokens": 32, "model": 64, "head": 32}
 @register("attention-scale")
 def attention_scale() -> list:
     tokens, model, head = ATTENTION["tokens"], ATTENTION["model"], ATTENTION["head"]
-    factor = _result("attention-scale", "scale", {d_k: head})
-    expected = factor**2 * _result("attention-scale", "score", {d_k: head, Var(qv): 1, Var(kv): 1})
+    factor = derived("attention-scale", "scale", {d_k: head})
+    expected = factor**2 * derived("attention-scale", "score", {d_k: head, Var(qv): 1, Var(kv): 1})
     pairs = ~np.eye(tokens, dtype=bool)
     per_draw = tokens * (tokens - 1)
 
@@ -221,7 +217,7 @@ def attention_width_scale() -> list:
     correlation = WIDTH["rho"]
 
     def scaled_scores(width: int):
-        factor = _result("attention-width-scale", "scale", {d_k: width})
+        factor = derived("attention-width-scale", "scale", {d_k: width})
 
         def draw(rng: np.random.Generator, k: int) -> np.ndarray:
             queries = rng.standard_normal((k, width))
@@ -234,8 +230,8 @@ def attention_width_scale() -> list:
         Text(f"E[q.k/d] = rho = {correlation} at d = {width}: unit queries and keys correlated {correlation} entry "
              "by entry", f"E[q.k/d] = rho = {correlation} với d = {width}: query và key đơn vị tương quan "
              f"{correlation} theo từng phần tử"),
-        _result("attention-width-scale", "scaled-mean",
-                {d_k: width, rho: correlation, scale: _result("attention-width-scale", "scale", {d_k: width})}),
+        derived("attention-width-scale", "scaled-mean",
+                {d_k: width, rho: correlation, scale: derived("attention-width-scale", "scale", {d_k: width})}),
         scaled_scores(width), share=0.05) for width in WIDTH["heads"]]
 
 
@@ -264,15 +260,15 @@ def dropout_variance() -> list:
         SamplingCheck("dropout-variance", "mean",
                       Text("E[m a/(1 - p)] = E[a]: a ~ N(0.5, 1), p = 0.3",
                            "E[m a/(1 - p)] = E[a]: a ~ N(0.5, 1), p = 0.3"),
-                      _result("dropout-variance", "mean", moments), lambda rng, k: dropped(rng, k)),
+                      derived("dropout-variance", "mean", moments), lambda rng, k: dropped(rng, k)),
         SamplingCheck("dropout-variance", "second-moment",
                       Text("E[(m a/(1 - p))^2] = E[a^2]/(1 - p): a ~ N(0.5, 1), p = 0.3",
                            "E[(m a/(1 - p))^2] = E[a^2]/(1 - p): a ~ N(0.5, 1), p = 0.3"),
-                      _result("dropout-variance", "second-moment", moments), lambda rng, k: dropped(rng, k) ** 2),
+                      derived("dropout-variance", "second-moment", moments), lambda rng, k: dropped(rng, k) ** 2),
         SamplingCheck("dropout-variance", "next-layer",
                       Text("Var(z) of the next layer = n Var(w) E[a^2]/(1 - p): n = 64, Var(w) = 1/n",
                            "Var(z) của lớp sau = n Var(w) E[a^2]/(1 - p): n = 64, Var(w) = 1/n"),
-                      _result("dropout-variance", "next-layer", moments | {n: width, Var(w): variance}), layer),
+                      derived("dropout-variance", "next-layer", moments | {n: width, Var(w): variance}), layer),
     ]
 
 
@@ -283,7 +279,7 @@ RESIDUAL = {"blocks": 8, "width": 64, "batch": 64, "gain": 1.0}
 def residual_variance() -> list:
     blocks, width, batch, branch_gain = (RESIDUAL[key] for key in ("blocks", "width", "batch", "gain"))
     scale = 1 / np.sqrt(blocks)
-    expected = _result("residual-variance", "growth", {alpha: scale, gain: branch_gain, depth: blocks})
+    expected = derived("residual-variance", "growth", {alpha: scale, gain: branch_gain, depth: blocks})
     per_draw = batch * width
 
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -315,8 +311,8 @@ random weights per sample)."""
 def fixup_scale() -> list:
     branches, layers, width = FIXUP["branches"], FIXUP["layers"], FIXUP["width"]
     shape = {depth: branches, layers_per_branch: layers}
-    lam = _result("fixup-scale", "branch-scale", shape)
-    expected = _result("fixup-scale", "total-change", shape | {branch_scale: lam, rate: 1, size: 1})
+    lam = derived("fixup-scale", "branch-scale", shape)
+    expected = derived("fixup-scale", "total-change", shape | {branch_scale: lam, rate: 1, size: 1})
 
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
         """Per network and output coordinate: the squared norm of that output's gradient with respect to

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from initproof import derive
 from initproof.derive.library.normalisation import beta, g_out, gamma, sigma
 from initproof.derive.library.rules import w
 from initproof.derive.moments import Var
@@ -13,6 +12,7 @@ from initproof.derive.symbols import n
 from initproof.derive.text import Text
 
 from ..checks import SamplingCheck
+from ..numeric import derived
 from ..registry import register
 
 NORM = {"width": 4096, "mean": 0.7, "std": 1.5, "gamma": 1.3, "beta": 0.4, "read": 512, "above": 256}
@@ -39,7 +39,7 @@ def layer_norm_backward(gradient: np.ndarray, x_hat: np.ndarray, spread: np.ndar
 def normalisation_variance() -> list:
     width, read, above_width, rows = NORM["width"], NORM["read"], NORM["above"], 256
     values = {gamma: NORM["gamma"], beta: NORM["beta"], sigma: NORM["std"]}
-    rule = float(derive.result("normalisation-variance", "rule-above").xreplace(values | {n: read}))
+    rule = derived("normalisation-variance", "rule-above", values | {n: read})
 
     def inputs(rng: np.random.Generator, count: int, size: int = width) -> np.ndarray:
         return NORM["mean"] + NORM["std"] * rng.standard_normal((count, size))
@@ -61,8 +61,8 @@ def normalisation_variance() -> list:
             out.append(gradient.ravel() ** 2)
         return np.concatenate(out)[:k]
 
-    above = float(derive.result("normalisation-variance", "next-layer").xreplace(values | {n: read, Var(w): rule}))
-    through = float(derive.result("normalisation-variance", "backward").xreplace(values | {Var(g_out): 1}))
+    above = derived("normalisation-variance", "next-layer", values | {n: read, Var(w): rule})
+    through = derived("normalisation-variance", "backward", values | {Var(g_out): 1})
     return [
         SamplingCheck("normalisation-variance", "rule-above",
                       Text(f"Var(z) = 1 above a LayerNorm (gain 1.3, shift 0.4) of N(0.7, 1.5^2) rows, n = {read}, "
