@@ -301,3 +301,19 @@ def test_a_wrongly_grouped_matrix_product_is_rejected() -> None:
         d.step(sp.MatMul(fd.W2, sp.MatMul(fd.W1, fd.X)), sp.MatMul(fd.W1.T * fd.W2.T, fd.X), "grouping", *NOTE,
                (fd.LINEAR,))
     d.step(sp.MatMul(fd.W2, sp.MatMul(fd.W1, fd.X)), sp.MatMul(fd.W2 * fd.W1, fd.X), "grouping", *NOTE, (fd.LINEAR,))
+
+
+def test_a_deepnet_step_that_forgets_layernorms_scale_is_rejected() -> None:
+    """LN divides alpha x + G by alpha: a sub-layer's step without 1/alpha^2, or counted as one layer, fails."""
+    from initproof.derive.library import layers
+
+    d = Builder("wrong", TITLE, (layers.DEEPNORM,),
+                Model(definitions={layers.branch_change: layers.rate * layers.DEEPNORM_STEP * layers.size}))
+    d.step(layers.branch_change, layers.rate * layers.DEEPNORM_STEP * layers.size, "definition", *NOTE,
+           (layers.DEEPNORM,))
+    beta, alpha = layers.sublayer_scale, layers.residual_weight
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.then(2 * layers.rate * beta**2 * layers.size, "summation", *NOTE)
+    with pytest.raises(DerivationError, match="does not hold"):
+        d.then(layers.rate * beta**2 * layers.size / alpha**2, "summation", *NOTE)
+    d.then(2 * layers.rate * beta**2 * layers.size / alpha**2, "summation", *NOTE)

@@ -441,6 +441,7 @@ def test_the_checks_mirror_the_derivation_library_and_cover_every_derivation() -
     ("dropout-variance/next-layer", 1.25),
     ("convolution-fan/he-convolution", 0.5),  # He's rule with the fan of all 8 channels, not 8/g
     ("residual-variance/scaled-stream", 2.0),  # 1 + c: one block's growth, not L of them
+    ("deepnet-scale/bounded-step", 12 / 24**0.5),  # K 2 beta^2 without LN's 1/alpha^2, K = 6, beta^4 = 1/24
 ])
 def test_the_layer_checks_reject_a_wrong_formula(outcomes, key: str, wrong: float) -> None:
     from dataclasses import replace

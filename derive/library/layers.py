@@ -395,3 +395,80 @@ def fixup_scale() -> Derivation:
     d.solve(condition, branch_scale, "solve", "the positive root", "nghiệm dương")
     d.result("branch-scale")
     return d.build(main="branch-scale")
+
+
+residual_weight, sublayer_scale, balance = alpha, sp.Symbol("beta", positive=True), sp.Symbol("B", positive=True)
+sublayers = sp.Symbol("K", positive=True, integer=True)
+DEEPNORM_STEP = STEP_CHANGE.subs({branch_scale: sublayer_scale, layers_per_branch: 2}) / residual_weight**2
+"""One step of one DeepNorm sub-layer: a branch of two layers scaled by beta, read through LN(alpha x + G)."""
+DEEPNORM = described(
+    "deepnorm-sublayer",
+    "each of the K sub-layers is x_{l+1} = LN(alpha x_l + G(x_l)) with x_l of unit mean square, and G is two "
+    "linear layers (the value and output projections, or the feed-forward pair) whose weights are scaled by beta "
+    "from a variance-preserving start; at initialisation G is small next to alpha x_l, so a sub-layer is "
+    "x_l + G(x_l)/alpha to first order, the stream carries gradients with gain 1 and the sub-layers' changes add",
+    "mỗi lớp con trong K lớp con là x_{l+1} = LN(alpha x_l + G(x_l)) với x_l có bình phương trung bình 1, và G "
+    "là hai lớp tuyến tính (phép chiếu value và phép chiếu đầu ra, hoặc cặp feed-forward) có trọng số nhân beta "
+    "so với khởi tạo giữ phương sai; lúc khởi tạo G nhỏ so với alpha x_l nên lớp con là x_l + G(x_l)/alpha ở "
+    "bậc một, dòng chính truyền gradient với hệ số 1 và thay đổi của các lớp con cộng lại")
+DEEPNET_GOAL = goal(
+    "deepnet-goal", "the goal: one step changes the output by eta |x|^2, whatever the number of sub-layers; that "
+    "fixes only beta/alpha, and DeepNet adds the balance B = 2 alpha^2 beta^2 = 1, which every configuration it "
+    "publishes (encoder, decoder, encoder-decoder) satisfies",
+    "mục tiêu: một bước làm đầu ra thay đổi eta |x|^2, dù có bao nhiêu lớp con; điều đó chỉ cố định beta/alpha, "
+    "và DeepNet thêm cân bằng B = 2 alpha^2 beta^2 = 1, mà mọi cấu hình nó công bố (encoder, decoder, "
+    "encoder-decoder) đều thỏa", (change, rate * size), (balance, 1))
+
+
+@register("deepnet-scale")
+def deepnet_scale() -> Derivation:
+    r"""DeepNet (Wang et al., 2022): with :math:`K` Post-LN sub-layers
+    :math:`x_{l+1} = \mathrm{LN}(\alpha x_l + G(x_l))`, each branch of two layers scaled by :math:`\beta`, one
+    gradient step changes the output by :math:`\eta K 2\beta^2/\alpha^2 |x|^2`; a depth-free step needs
+    :math:`\beta = \alpha/\sqrt{2K}`, and DeepNet's balance :math:`2\alpha^2\beta^2 = 1` gives
+    :math:`\alpha = K^{1/4}`, :math:`\beta = (4K)^{-1/4}`: :math:`(2N)^{1/4}` and :math:`(8N)^{-1/4}` for an
+    encoder of :math:`N` layers (:math:`K = 2N`), :math:`(3M)^{1/4}` and :math:`(12M)^{-1/4}` for a decoder of
+    :math:`M` (:math:`K = 3M`)."""
+    d = Builder("deepnet-scale",
+                Text("DeepNet: the residual weight and branch scale that bound a Post-LN update",
+                     "DeepNet: trọng số residual và tỉ lệ nhánh giữ bước cập nhật của Post-LN"),
+                (DEEPNORM, FIRST_ORDER, DEEPNET_GOAL),
+                Model(definitions={branch_change: rate * DEEPNORM_STEP * size, change: sublayers * branch_change,
+                                   balance: 2 * residual_weight**2 * sublayer_scale**2}))
+    d.step(branch_change, rate * DEEPNORM_STEP * size, "definition",
+           "one step of one sub-layer: Fixup's count for a branch of two layers scaled by $\\beta$, divided by "
+           "$\\alpha^2$ because LN divides the sum $\\alpha x_l + G$ by its scale $\\alpha$",
+           "một bước của một lớp con: cách đếm của Fixup cho nhánh hai lớp nhân $\\beta$, chia cho $\\alpha^2$ vì "
+           "LN chia tổng $\\alpha x_l + G$ cho độ lớn $\\alpha$ của nó", (DEEPNORM, FIRST_ORDER))
+    d.then(2 * rate * sublayer_scale**2 * size / residual_weight**2, "summation",
+           "each of the two layers contributes $\\beta^2$", "mỗi lớp trong hai lớp đóng góp $\\beta^2$")
+    one = d.last
+    d.result("sublayer-change")
+    d.step(change, sublayers * one.rhs, "sum over sub-layers", "the $K$ sub-layers' changes add",
+           "thay đổi của $K$ lớp con cộng lại", (DEEPNORM,), using=(one,))
+    total = d.last.rhs
+    d.result("total-change")
+    d.require(change, rate * size, "$\\eta |x|^2$ at any depth", "$\\eta |x|^2$ ở mọi độ sâu", (DEEPNET_GOAL,))
+    condition = d.solved(sp.Eq(2 * sublayers * sublayer_scale**2, residual_weight**2), sp.Eq(rate * size, total),
+                         sublayer_scale, "cancel", "divide by $\\eta |x|^2$", "chia cho $\\eta |x|^2$")
+    ratio = d.solve(condition, sublayer_scale, "solve", "the positive root: the goal fixes $\\beta/\\alpha$ only",
+                    "nghiệm dương: mục tiêu chỉ cố định $\\beta/\\alpha$")
+    scale = d.last
+    d.result("branch-ratio")
+    d.step(balance, 2 * residual_weight**2 * sublayer_scale**2, "definition", "DeepNet's balance",
+           "cân bằng của DeepNet", (DEEPNET_GOAL,))
+    d.step(2 * residual_weight**2 * sublayer_scale**2, 2 * residual_weight**2 * ratio**2, "substitution",
+           "with $\\beta = \\alpha/\\sqrt{2K}$", "với $\\beta = \\alpha/\\sqrt{2K}$", using=(scale,))
+    d.require(balance, 1, "$B = 1$", "$B = 1$", (DEEPNET_GOAL,))
+    weight = d.solve(sp.Eq(2 * residual_weight**2 * ratio**2, 1), residual_weight, "solve",
+                     "the positive root; an encoder of $N$ layers has $K = 2N$ sub-layers (attention and "
+                     "feed-forward), $\\alpha = (2N)^{1/4}$; a decoder of $M$ layers $K = 3M$",
+                     "nghiệm dương; encoder $N$ lớp có $K = 2N$ lớp con (attention và feed-forward), "
+                     "$\\alpha = (2N)^{1/4}$; decoder $M$ lớp có $K = 3M$")
+    d.result("residual-weight")
+    d.step(sublayer_scale, ratio.subs(residual_weight, weight), "substitution",
+           "$\\beta = \\alpha/\\sqrt{2K}$ with $\\alpha = K^{1/4}$: $(8N)^{-1/4}$ for an encoder, $(12M)^{-1/4}$ "
+           "for a decoder", "$\\beta = \\alpha/\\sqrt{2K}$ với $\\alpha = K^{1/4}$: $(8N)^{-1/4}$ cho encoder, "
+           "$(12M)^{-1/4}$ cho decoder", using=(scale, d.last))
+    d.result("branch-scale")
+    return d.build(main="branch-scale")

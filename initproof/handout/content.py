@@ -479,6 +479,7 @@ def _frameworks_layers(by_key: dict[str, Outcome], measured) -> list[Block]:
     """What the frameworks do to those layers: transposed and packed fans, normalisation, Fixup, muP."""
     torch_fan, packed = by_key["transposed-convolution-fan/torch-fan"], by_key["packed-attention-fan/packed"]
     norm, fixup = by_key["normalisation-variance/backward"], by_key["fixup-scale/depth-free-step"]
+    deepnet = by_key["deepnet-scale/bounded-step"]
     return [
         Paragraph(Text(
             "Where the frameworks' fans differ from the layer's. A transposed convolution with stride $s$ sums "
@@ -492,7 +493,11 @@ def _frameworks_layers(by_key: dict[str, Outcome], measured) -> list[Block]:
             f"{measured(norm)} against {_g(norm.expected)} through LayerNorm's exact backward pass. Fixup scales "
             "each of $L$ branches of $m$ layers by $L^{-1/(2m-2)}$ so that one gradient step moves the output "
             f"as much at any depth: {measured(fixup)} against $m = {_g(fixup.expected)}$ for 4 branches of 3 "
-            "layers. And muP's $1/d$ attention scale is what aligned queries and keys ask once the width grows.",
+            "layers. DeepNet keeps LayerNorm after each sub-layer, $\\mathrm{LN}(\\alpha x + G(x))$, and bounds the "
+            "step the same way with $\\alpha = K^{1/4}$ and branches scaled by $\\beta = (4K)^{-1/4}$ for $K$ "
+            "sub-layers, its $(2N)^{1/4}$ and $(8N)^{-1/4}$ for an encoder of $N$ layers: "
+            f"{measured(deepnet)} against $\\eta |x|^2 = {_g(deepnet.expected)}$ for 3 layers. "
+            "And muP's $1/d$ attention scale is what aligned queries and keys ask once the width grows.",
             "Chỗ fan của các framework khác với fan của lớp. Tích chập chuyển vị với bước $s$ là tổng của "
             "$k_h k_w C_{in}/(g s_h s_w)$ tích, nhưng PyTorch đọc fan-in từ trọng số lưu trữ, $k_h k_w C_{out}/g$: "
             "với 8 kênh vào, 4 kênh ra và bước 2, quy tắc He của nó cho mỗi lớp "
@@ -503,12 +508,17 @@ def _frameworks_layers(by_key: dict[str, Outcome], measured) -> list[Block]:
             f"trước đó, và chia gradient cho $\\sigma^2$: {measured(norm)} so với {_g(norm.expected)} qua lan "
             "truyền ngược chính xác của LayerNorm. Fixup nhân mỗi nhánh trong $L$ nhánh gồm $m$ lớp với "
             "$L^{-1/(2m-2)}$ để một bước gradient làm đầu ra thay đổi như nhau ở mọi độ sâu: "
-            f"{measured(fixup)} so với $m = {_g(fixup.expected)}$ với 4 nhánh 3 lớp. Còn tỉ lệ $1/d$ của muP cho "
-            "attention là điều mà query và key đã căn chỉnh đòi hỏi khi độ rộng tăng.")),
+            f"{measured(fixup)} so với $m = {_g(fixup.expected)}$ với 4 nhánh 3 lớp. "
+            "DeepNet giữ LayerNorm sau mỗi lớp con, $\\mathrm{LN}(\\alpha x + G(x))$, và giữ bước cập nhật theo "
+            "cùng cách với $\\alpha = K^{1/4}$ và nhánh nhân $\\beta = (4K)^{-1/4}$ cho $K$ lớp con, tức "
+            "$(2N)^{1/4}$ và $(8N)^{-1/4}$ của nó cho encoder $N$ lớp: "
+            f"{measured(deepnet)} so với $\\eta |x|^2 = {_g(deepnet.expected)}$ với 3 lớp. "
+            "Còn tỉ lệ $1/d$ của muP cho attention là điều mà query và key đã căn chỉnh đòi hỏi khi độ rộng tăng.")),
         DerivationBlock("transposed-convolution-fan"),
         DerivationBlock("packed-attention-fan"),
         DerivationBlock("normalisation-variance"),
         DerivationBlock("fixup-scale"),
+        DerivationBlock("deepnet-scale"),
         DerivationBlock("attention-width-scale"),
     ]
 

@@ -24,11 +24,14 @@ from initproof.derive.library.layers import (
     p,
     qv,
     rate,
+    residual_weight,
     rho,
     s_h,
     s_w,
     scale,
     size,
+    sublayer_scale,
+    sublayers,
 )
 from initproof.derive.library.rules import a, w
 from initproof.derive.moments import Mean, Var
@@ -307,23 +310,19 @@ expectations hold at any width; each output coordinate is one sample, so a narro
 random weights per sample)."""
 
 
-@register("fixup-scale")
-def fixup_scale() -> list:
-    branches, layers, width = FIXUP["branches"], FIXUP["layers"], FIXUP["width"]
-    shape = {depth: branches, layers_per_branch: layers}
-    lam = derived("fixup-scale", "branch-scale", shape)
-    expected = derived("fixup-scale", "total-change", shape | {branch_scale: lam, rate: 1, size: 1})
-
+def branch_steps(branches: int, layers: int, scale: float, width: int, read: float = 1.0):
+    r"""A draw: per network and output coordinate :math:`y_j`, :math:`\sum_w (\partial y_j/\partial w)^2`, what a
+    gradient step of unit rate changes :math:`y_j` by to first order, for ``branches`` chains of ``layers`` linear
+    layers side by side on a unit input, each weight :math:`N(0, \mathrm{scale}^2/\mathrm{width})`, their sum
+    multiplied by ``read``."""
     def draw(rng: np.random.Generator, k: int) -> np.ndarray:
-        """Per network and output coordinate: the squared norm of that output's gradient with respect to
-        every weight, i.e. what a gradient step of unit rate changes it by, to first order."""
         count = -(-k // width)
         x = rng.standard_normal((count, width), dtype=np.float32)
         x /= np.linalg.norm(x, axis=1, keepdims=True)
         total = np.zeros((count, width))
         for _ in range(branches):
-            weights = np.float32(lam / np.sqrt(width)) * rng.standard_normal((layers, count, width, width),
-                                                                             dtype=np.float32)
+            weights = np.float32(scale / np.sqrt(width)) * rng.standard_normal((layers, count, width, width),
+                                                                               dtype=np.float32)
             inputs = [x]
             for layer in weights[:-1]:
                 inputs.append(np.einsum("bkl,bl->bk", layer, inputs[-1]))
@@ -332,12 +331,42 @@ def fixup_scale() -> list:
             for i in reversed(range(layers - 1)):  # layer i: the rows of the product above times the input below
                 total += np.einsum("bkl,bkl->bk", above, above) * np.einsum("bl,bl->b", inputs[i], inputs[i])[:, None]
                 above = above @ weights[i]
-        return total.ravel()[:k]
+        return read**2 * total.ravel()[:k]
+    return draw
 
+
+@register("fixup-scale")
+def fixup_scale() -> list:
+    branches, layers, width = FIXUP["branches"], FIXUP["layers"], FIXUP["width"]
+    shape = {depth: branches, layers_per_branch: layers}
+    lam = derived("fixup-scale", "branch-scale", shape)
+    expected = derived("fixup-scale", "total-change", shape | {branch_scale: lam, rate: 1, size: 1})
     return [SamplingCheck(
         "fixup-scale", "depth-free-step",
         Text(f"sum over weights of (dy/dw)^2 = eta m |x|^2 = {expected:.4g}: {branches} branches of {layers} linear "
              f"layers, each scaled by lambda = L^(-1/(2m-2)) = {lam:.4g}, unit input",
              f"tổng theo trọng số của (dy/dw)^2 = eta m |x|^2 = {expected:.4g}: {branches} nhánh gồm {layers} lớp "
              f"tuyến tính, mỗi lớp nhân lambda = L^(-1/(2m-2)) = {lam:.4g}, đầu vào đơn vị"),
-        expected, draw, share=0.1)]
+        expected, branch_steps(branches, layers, lam, width), share=0.1)]
+
+
+DEEPNET_LAYERS = 3
+"""The checked encoder: 3 layers, K = 6 sub-layers (as in :data:`FIXUP`, the expectation holds at any size)."""
+
+
+@register("deepnet-scale")
+def deepnet_scale() -> list:
+    shape = {sublayers: 2 * DEEPNET_LAYERS}
+    weight, beta = derived("deepnet-scale", "residual-weight", shape), derived("deepnet-scale", "branch-scale", shape)
+    expected = derived("deepnet-scale", "total-change",
+                       shape | {residual_weight: weight, sublayer_scale: beta, rate: 1, size: 1})
+    return [SamplingCheck(
+        "deepnet-scale", "bounded-step",
+        Text(f"sum over weights of (dy/dw)^2 = eta |x|^2 = {expected:.4g}: an encoder of {DEEPNET_LAYERS} layers "
+             f"({2 * DEEPNET_LAYERS} sub-layers of 2 linear layers scaled by beta = {beta:.4g}, read through LN "
+             f"as 1/alpha = 1/{weight:.4g}), unit input",
+             f"tổng theo trọng số của (dy/dw)^2 = eta |x|^2 = {expected:.4g}: encoder {DEEPNET_LAYERS} lớp "
+             f"({2 * DEEPNET_LAYERS} lớp con gồm 2 lớp tuyến tính nhân beta = {beta:.4g}, qua LN thành "
+             f"1/alpha = 1/{weight:.4g}), đầu vào đơn vị"),
+        expected, branch_steps(2 * DEEPNET_LAYERS, 2, beta, FIXUP["width"], 1 / weight), share=0.1)]
+
