@@ -290,11 +290,8 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
     handmade = isinstance(stats.pspace(variable).distribution, ContinuousDistributionHandmade)
     if arg.is_polynomial(symbol) and not handmade:
         polynomial = sp.Poly(arg, symbol)
-        t = sp.Dummy("t")
-        series = sp.series(stats.moment_generating_function(variable)(t), t, 0, polynomial.degree() + 1)
-        series = series.removeO()
-        return sp.expand(sum(c * series.coeff(t, k) * sp.factorial(k)
-                             for (k,), c in polynomial.terms()))
+        moments = raw_moments(variable, max(polynomial.degree(), RAW_MOMENTS))
+        return sp.expand(sum(c * moments[k] for (k,), c in polynomial.terms()))
     point = sp.Dummy("x", real=True)
     support = stats.pspace(variable).domain.set
     density = stats.density(variable)(point)
@@ -303,6 +300,20 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
     return sp.Add(*(sp.integrate(piece.rewrite(sp.Heaviside).xreplace({symbol: point}) * density,
                                  (point, interval.inf, interval.sup), conds="none")
                     for piece, where in pieces for interval in _intervals(where)))
+
+
+RAW_MOMENTS = 4
+"""The raw moments one series expansion of a moment generating function yields at the least: an expansion
+costs about as much at order 5 as at order 2, and a derivation asks for E[X], E[X^2], ... one at a time."""
+
+
+@cache
+def raw_moments(variable: sp.Expr, degree: int) -> tuple[sp.Expr, ...]:
+    """:math:`E[X^k] = k!\\,[t^k] M(t)` for :math:`k = 0, \\dots,` ``degree``, from the series of sympy.stats'
+    moment generating function :math:`M` of ``variable``."""
+    t = sp.Dummy("t")
+    series = sp.series(stats.moment_generating_function(variable)(t), t, 0, degree + 1).removeO()
+    return tuple(series.coeff(t, k) * sp.factorial(k) for k in range(degree + 1))
 
 
 def _intervals(where: sp.Set) -> tuple[sp.Set, ...]:
