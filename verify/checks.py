@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -12,7 +12,7 @@ import sympy as sp
 from initproof.derive.text import Text
 
 from .estimate import Draw, Estimate, block_statistics, interval
-from .network import Cost, Measurement, Progress, Weights, cost, gaussian_weights, simulate
+from .network import Cost, Measurement, Network, Progress, Weights, cost, gaussian_weights, simulate, simulate_shared
 from .numeric import activation_pair
 from .recursion import predict
 from .settings import Settings
@@ -258,26 +258,26 @@ class NetworkCheck:
         costs = [cost(width, self.depth, self.replicates, BATCH, self.precision()) for width in self.widths()]
         return sum(costs[1:], costs[0])
 
+    def networks(self) -> list[tuple[tuple, Network]]:
+        """The networks it simulates, one per width, each with the key of the draws it can share: its
+        width, dtype and weight distribution."""
+        phi, dphi = activation_pair(self.activation)
+        out = []
+        for width in self.widths():
+            weights = self.weights or gaussian_weights(self.gain / width)
+            out.append(((width, self.precision(), weights.draw),
+                        Network(phi, dphi, weights.scale, self.depth, self.replicates, self.input_var,
+                                self.bias_var)))
+        return out
+
     def measure(self, rng: np.random.Generator, progress: Progress | None = None) -> Measurement:
         """Per-replicate forward and backward variances (extrapolated to infinite width if asked)."""
-        phi, dphi = activation_pair(self.activation)
-        total, dtype = self.replicates * len(self.widths()), self.precision()
+        return measure_networks([self], rng, progress)[0]
 
-        def at(width: int, before: int) -> Measurement:
-            weights = self.weights or gaussian_weights(self.gain / width)
-            return simulate(phi, dphi, weights, width, self.depth, self.replicates, rng,
-                            batch=BATCH, q0=self.input_var, bias_var=self.bias_var, dtype=dtype,
-                            progress=progress and (lambda done, _: progress(before + done, total)))
-
-        measured = at(self.width, 0)
-        if not self.extrapolate:
-            return measured
-        half = at(self.width // 2, self.replicates)
-        return Measurement(2 * measured.forward - half.forward, 2 * measured.backward - half.backward,
-                           measured.spread, measured.values + half.values)
-
-    def run(self, rng: np.random.Generator, settings: Settings, progress: Progress | None = None) -> Outcome:
-        measured = self.measure(rng, progress)
+    def run(self, rng: np.random.Generator, settings: Settings, progress: Progress | None = None,
+            measured: Measurement | None = None) -> Outcome:
+        """The outcome of the networks measured here (or of ``measured``, from :func:`measure_networks`)."""
+        measured = measured or self.measure(rng, progress)
         forward, backward = self.predictions()
         layers, passed = [], True
         for layer in range(self.depth):
@@ -298,6 +298,34 @@ class NetworkCheck:
         summary = interval(values, settings.alpha, settings.comparisons, measured.values)
         return Outcome(self.id, f"{self.id}/{self.name}", self.claim, shown, summary, bool(passed), tuple(layers),
                        detectable(self, layers))
+
+
+def measure_networks(checks: Sequence[NetworkCheck], rng: np.random.Generator,
+                     progress: Progress | None = None) -> list[Measurement]:
+    """Each check's measurement, the networks of one width, dtype and weight distribution simulated
+    together on shared draws (:func:`~.network.simulate_shared`), each group's replicates spawned from ``rng``
+    in turn (so one check alone draws what it drew before networks were shared)."""
+    groups: dict[tuple, list[tuple[int, int, Network]]] = {}
+    for c, check in enumerate(checks):
+        for w, (key, network) in enumerate(check.networks()):
+            groups.setdefault(key, []).append((c, w, network))
+    total = sum(max(n.replicates for *_, n in members) for members in groups.values())
+    parts: dict[tuple[int, int], Measurement] = {}
+    done = 0
+    for (width, dtype, draw), members in groups.items():
+        report = progress and (lambda finished, _, before=done: progress(before + finished, total))
+        measured = simulate_shared([n for *_, n in members], draw, width, rng, BATCH, dtype, report)
+        parts.update({(c, w): m for (c, w, _), m in zip(members, measured, strict=True)})
+        done += max(n.replicates for *_, n in members)
+    return [_extrapolated(*(parts[c, w] for w in range(len(check.widths())))) for c, check in enumerate(checks)]
+
+
+def _extrapolated(measured: Measurement, half: Measurement | None = None) -> Measurement:
+    """``measured``, or with ``half`` (width n/2) its Richardson extrapolation ``2 v_n - v_{n/2}``."""
+    if half is None:
+        return measured
+    return Measurement(2 * measured.forward - half.forward, 2 * measured.backward - half.backward,
+                       measured.spread, measured.values + half.values)
 
 
 @dataclass(frozen=True)

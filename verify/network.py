@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -97,63 +97,99 @@ class Measurement:
     values: int
 
 
+@dataclass(frozen=True)
+class Network:
+    """What one simulated network does with the weights it shares: its activation and slope, the scale of
+    its weights (the shared draw times ``scale``), its depth and replicates, input and bias variances."""
+
+    phi: Function
+    dphi: Function
+    scale: float
+    depth: int
+    replicates: int
+    q0: float = 1.0
+    bias_var: float = 0.0
+
+
 def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth: int,
              replicates: int, rng: np.random.Generator, batch: int = 128, q0: float = 1.0,
              bias_var: float = 0.0, dtype: type = np.float64, progress: Progress | None = None,
              kept_weights: int = KEPT_WEIGHTS) -> Measurement:
     """Run ``replicates`` independent networks of ``depth`` square layers of ``width`` units."""
+    (measured,) = simulate_shared((Network(phi, dphi, weights.scale, depth, replicates, q0, bias_var),),
+                                  weights.draw, width, rng, batch, dtype, progress, kept_weights)
+    return measured
+
+
+def simulate_shared(networks: Sequence[Network], draw: Callable, width: int, rng: np.random.Generator,
+                    batch: int = 128, dtype: type = np.float64, progress: Progress | None = None,
+                    kept_weights: int = KEPT_WEIGHTS) -> list[Measurement]:
+    """Run several networks of one width on the same draws: replicate ``r`` of every network uses the same
+    weights (``draw`` times its own scale, layer by layer), inputs, biases and top gradient.
+
+    Drawing is most of the time a network takes (see the module's note), so networks that differ only in
+    activation, scale, depth or number of replicates cost one draw between them. Each network's replicates
+    are still independent of each other, so each interval is as valid as when drawn alone; outcomes of
+    different networks are dependent, which Bonferroni's bound allows."""
+    replicates, depth = max(n.replicates for n in networks), max(n.depth for n in networks)
     workers = min(os.cpu_count() or 1, replicates)
     keep = workers * depth * width * width * np.dtype(dtype).itemsize <= kept_weights
-    network = partial(_network, phi, dphi, weights, width, depth, batch, q0, bias_var, dtype, keep)
     generators = rng.spawn(replicates)
     runs = []
     with threadpool_limits(1, user_api="blas"):  # one reduction order, whatever BLAS would choose
-        if workers == 1:
-            for generator in generators:
-                runs.append(network(generator))
+        with ThreadPoolExecutor(workers) as pool:
+            jobs = [pool.submit(_replicate, networks, draw, width, batch, dtype, keep, r, generator)
+                    for r, generator in enumerate(generators)]
+            for job in jobs:
+                runs.append(job.result())
                 if progress:
                     progress(len(runs), replicates)
-        else:
-            with ThreadPoolExecutor(workers) as pool:
-                for run in pool.map(network, generators):
-                    runs.append(run)
-                    if progress:
-                        progress(len(runs), replicates)
-    forward, backward, spread = (np.array(rows) for rows in zip(*runs, strict=True))
-    return Measurement(forward, backward, spread, replicates * batch * width)
+    return [Measurement(*(np.array([run[k][part] for run in runs[:n.replicates]]) for part in range(3)),
+                        n.replicates * batch * width) for k, n in enumerate(networks)]
 
 
-def _network(phi: Function, dphi: Function, weights: Weights, width: int, depth: int, batch: int,
-             q0: float, bias_var: float, dtype: type, keep: bool,
-             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One network's per-layer ``q_l``, gradient second moments and unit spreads."""
-    forward, backward, spread = np.empty(depth), np.empty(depth), np.empty(depth)
+def _replicate(networks: Sequence[Network], draw: Callable, width: int, batch: int, dtype: type, keep: bool,
+               replicate: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Replicate ``replicate`` of every network that has one: per network, per layer ``q_l``, gradient second
+    moments and unit spreads (empty for a network with fewer replicates)."""
+    active = [k for k, n in enumerate(networks) if replicate < n.replicates]
+    depth = max(networks[k].depth for k in active)
     seeds = rng.bit_generator.seed_seq.spawn(depth)
 
     def layer_weights(layer: int) -> np.ndarray:
-        return weights.draw(np.random.default_rng(seeds[layer]), (width, width), dtype)
+        return draw(np.random.default_rng(seeds[layer]), (width, width), dtype)
 
-    a = (np.sqrt(q0) * rng.standard_normal((batch, width))).astype(dtype)
-    kept, slopes = [], []
+    x = rng.standard_normal((batch, width))
+    a = {k: (np.sqrt(networks[k].q0) * x).astype(dtype) for k in active}
+    biased = any(networks[k].bias_var for k in active)
+    out = {k: (np.empty(networks[k].depth), np.empty(networks[k].depth), np.empty(networks[k].depth))
+           for k in active}
+    kept, slopes = [], {k: [] for k in active}
     for layer in range(depth):
         w = layer_weights(layer)
-        z = a @ w.T
-        z *= weights.scale
-        if bias_var:
-            z += (np.sqrt(bias_var) * rng.standard_normal(width)).astype(dtype)
-        forward[layer] = np.mean(np.square(z, dtype=np.float64))
-        spread[layer] = _spread(z)
+        bias = rng.standard_normal(width) if biased else None
+        for k in (k for k in active if layer < networks[k].depth):
+            net = networks[k]
+            z = a[k] @ w.T
+            z *= net.scale
+            if net.bias_var:
+                z += (np.sqrt(net.bias_var) * bias).astype(dtype)
+            out[k][0][layer] = np.mean(np.square(z, dtype=np.float64))
+            out[k][2][layer] = _spread(z)
+            slopes[k].append(np.asarray(net.dphi(z), dtype=dtype))
+            a[k] = net.phi(z).astype(dtype, copy=False)
         if keep:
             kept.append(w)
         del w
-        slopes.append(np.asarray(dphi(z), dtype=dtype))
-        a = phi(z).astype(dtype, copy=False)
-    g = rng.standard_normal((batch, width)).astype(dtype)
+    top = rng.standard_normal((batch, width)).astype(dtype)
+    g = {k: top for k in active}
     for layer in reversed(range(depth)):
-        g = (g * slopes.pop()) @ (kept.pop() if keep else layer_weights(layer))
-        g *= weights.scale
-        backward[layer] = np.mean(np.square(g, dtype=np.float64))
-    return forward, backward, spread
+        w = kept.pop() if keep else layer_weights(layer)
+        for k in (k for k in active if layer < networks[k].depth):
+            g[k] = (g[k] * slopes[k].pop()) @ w
+            g[k] *= networks[k].scale
+            out[k][1][layer] = np.mean(np.square(g[k], dtype=np.float64))
+    return [out.get(k, (np.empty(0),) * 3) for k in range(len(networks))]
 
 
 @dataclass(frozen=True)

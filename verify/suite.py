@@ -6,14 +6,18 @@ expected value comes from a :mod:`derive` result (lambdified or evaluated), neve
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from initproof import derive
 
 from . import library  # noqa: F401  (importing the library registers the checks)
+from .checks import NetworkCheck, measure_networks
 from .registry import builder
 from .settings import Settings
 
@@ -28,13 +32,33 @@ def checks(identifiers: Iterable[str] | None = None) -> list:
 
 
 def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, int], None] | None = None):
-    """Run ``selected`` with one seed; Bonferroni over all their comparisons."""
+    """Run ``selected`` with one seed; Bonferroni over all their comparisons.
+
+    The network checks are simulated together, on draws they share where their widths agree
+    (:func:`~.checks.measure_networks`), while the other checks run beside them, one thread per core; each
+    check draws from a stream of its own and BLAS keeps one thread throughout, so the numbers do not depend
+    on which ran when."""
     total = sum(check.comparisons for check in selected) or 1
     settings = replace(settings, comparisons=total)
-    streams = np.random.SeedSequence(seed).spawn(len(selected))
-    outcomes = []
-    for k, (check, stream) in enumerate(zip(selected, streams, strict=True)):
-        outcomes.append(check.run(np.random.default_rng(stream), settings))
+    *streams, shared = np.random.SeedSequence(seed).spawn(len(selected) + 1)
+    networks = [check for check in selected if isinstance(check, NetworkCheck)]
+    outcomes: list = [None] * len(selected)
+    rngs = [np.random.default_rng(stream) for stream in streams]
+    done = 0
+
+    def finished(k: int, outcome) -> None:
+        nonlocal done
+        outcomes[k], done = outcome, done + 1
         if progress:
-            progress(k + 1, len(selected))
+            progress(done, len(selected))
+
+    others = [k for k, check in enumerate(selected) if not isinstance(check, NetworkCheck)]
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        measuring = pool.submit(measure_networks, networks, np.random.default_rng(shared))
+        running = {pool.submit(selected[k].run, rngs[k], settings): k for k in others}
+        for job in as_completed(running):
+            finished(running[job], job.result())
+        for k, measured in zip((k for k, c in enumerate(selected) if isinstance(c, NetworkCheck)),
+                               measuring.result(), strict=True):
+            finished(k, selected[k].run(rngs[k], settings, measured=measured))
     return outcomes
