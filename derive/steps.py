@@ -303,17 +303,38 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
 
 
 RAW_MOMENTS = 4
-"""The raw moments one series expansion of a moment generating function yields at the least: an expansion
-costs about as much at order 5 as at order 2, and a derivation asks for E[X], E[X^2], ... one at a time."""
+"""The raw moments computed at once, at the least: a derivation asks for E[X], E[X^2], ... one at a time,
+and one series expansion costs about as much at order 5 as at order 2."""
 
 
 @cache
 def raw_moments(variable: sp.Expr, degree: int) -> tuple[sp.Expr, ...]:
-    """:math:`E[X^k] = k!\\,[t^k] M(t)` for :math:`k = 0, \\dots,` ``degree``, from the series of sympy.stats'
-    moment generating function :math:`M` of ``variable``."""
+    r""":math:`E[X^k]` for :math:`k = 0, \dots,` ``degree``: integrated against the density where it is one
+    expression on its support and zero elsewhere (the uniform's :math:`1/(b - a)` on :math:`[a, b]`: a
+    polynomial integral), else :math:`k!\,[t^k] M(t)` from the series of sympy.stats' moment generating
+    function (for :math:`U(a, b)` that series takes 0.2 s, the integrals 0.05 s)."""
+    point = sp.Dummy("x", real=True)
+    support = stats.pspace(variable).domain.set
+    inside = _inside(stats.density(variable)(point), support.as_relational(point))
+    if inside is not None:
+        return tuple(sp.factor(sp.integrate(point**k * inside, (point, support.inf, support.sup), conds="none"))
+                     for k in range(degree + 1))
     t = sp.Dummy("t")
     series = sp.series(stats.moment_generating_function(variable)(t), t, 0, degree + 1).removeO()
     return tuple(series.coeff(t, k) * sp.factorial(k) for k in range(degree + 1))
+
+
+def _inside(density: sp.Expr, support: sp.Boolean) -> sp.Expr | None:
+    """The density's expression on its support when it is ``Piecewise((f, support), (0, True))``, else None."""
+    if not isinstance(density, sp.Piecewise) or len(density.args) != 2 or density.args[1] != (0, sp.true):
+        return None
+    (expr, condition), _ = density.args
+    return expr if _relations(condition) == _relations(support) else None
+
+
+def _relations(condition: sp.Boolean) -> frozenset:
+    """The relations a conjunction asserts, each in canonical form (``-r <= x`` and ``x >= -r`` alike)."""
+    return frozenset(getattr(relation, "canonical", relation) for relation in sp.And.make_args(condition))
 
 
 def _intervals(where: sp.Set) -> tuple[sp.Set, ...]:

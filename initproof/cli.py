@@ -17,7 +17,6 @@ import time
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -71,9 +70,22 @@ def _shared() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     return lang, as_json
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (importlib.metadata costs 0.02-0.05 s)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit", **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from importlib.metadata import version
+
+        parser.exit(message=f"initproof {version('initproof')}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="initproof", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"initproof {version('initproof')}")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=_Parser)
     lang, as_json = _shared()
