@@ -80,7 +80,8 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         from importlib.metadata import version
 
-        parser.exit(message=f"initproof {version('initproof')}\n")
+        print(f"initproof {version('initproof')}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
