@@ -12,7 +12,7 @@ import sympy as sp
 from initproof.derive.text import Text
 
 from .estimate import Draw, Estimate, block_statistics, interval
-from .network import Cost, Measurement, Network, Progress, Weights, cost, gaussian_weights, simulate, simulate_shared
+from .network import Cost, Measurement, Network, Progress, Weights, cost, gaussian_weights, simulate_shared
 from .numeric import activation_pair
 from .recursion import predict
 from .settings import Settings
@@ -267,7 +267,7 @@ class NetworkCheck:
             weights = self.weights or gaussian_weights(self.gain / width)
             out.append(((width, self.precision(), weights.draw),
                         Network(phi, dphi, weights.scale, self.depth, self.replicates, self.input_var,
-                                self.bias_var)))
+                                self.bias_var, spread=False)))
         return out
 
     def measure(self, rng: np.random.Generator, progress: Progress | None = None) -> Measurement:
@@ -300,7 +300,7 @@ class NetworkCheck:
                        detectable(self, layers))
 
 
-def measure_networks(checks: Sequence[NetworkCheck], rng: np.random.Generator,
+def measure_networks(checks: Sequence[NetworkCheck | DriftCheck], rng: np.random.Generator,
                      progress: Progress | None = None) -> list[Measurement]:
     """Each check's measurement, the networks of one width, dtype and weight distribution simulated
     together on shared draws (:func:`~.network.simulate_shared`), each group's replicates spawned from ``rng``
@@ -355,13 +355,22 @@ class DriftCheck:
     def comparisons(self) -> int:
         return self.depth
 
-    def run(self, rng: np.random.Generator, settings: Settings) -> Outcome:
+    def widths(self) -> tuple[int, ...]:
+        return (self.width,)
+
+    def networks(self) -> list[tuple[tuple, Network]]:
+        """The network it simulates, keyed like :meth:`NetworkCheck.networks`."""
         phi, dphi = activation_pair(self.activation)
-        q0 = self.start / self.gain
-        measured = simulate(phi, dphi, gaussian_weights(self.gain / self.width), self.width, self.depth,
-                            self.replicates, rng, batch=BATCH, q0=q0, dtype=np.float32)
+        weights = gaussian_weights(self.gain / self.width)
+        return [((self.width, np.float32, weights.draw),
+                 Network(phi, dphi, weights.scale, self.depth, self.replicates, self.start / self.gain, spread=False))]
+
+    def run(self, rng: np.random.Generator, settings: Settings, measured: Measurement | None = None) -> Outcome:
+        """The outcome of the networks measured here (or of ``measured``, from :func:`measure_networks`)."""
+        phi, dphi = activation_pair(self.activation)
+        measured = measured or measure_networks([self], rng)[0]
         logs = np.log(measured.forward)
-        predicted = np.log(predict(phi, dphi, self.gain, self.depth, q0)[0])
+        predicted = np.log(predict(phi, dphi, self.gain, self.depth, self.start / self.gain)[0])
         layers, passed = [], True
         for layer in range(self.depth):
             estimate = interval(logs[:, layer], settings.alpha, settings.comparisons, measured.values)

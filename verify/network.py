@@ -88,7 +88,7 @@ class Measurement:
     """Per-replicate, per-layer measurements: arrays of shape ``(replicates, depth)``.
 
     ``spread`` is the largest relative difference between units of a layer,
-    used to detect symmetry (all units equal).
+    used to detect symmetry (all units equal); NaN for a network that did not measure it.
     """
 
     forward: np.ndarray
@@ -100,7 +100,8 @@ class Measurement:
 @dataclass(frozen=True)
 class Network:
     """What one simulated network does with the weights it shares: its activation and slope, the scale of
-    its weights (the shared draw times ``scale``), its depth and replicates, input and bias variances."""
+    its weights (the shared draw times ``scale``), its depth and replicates, input and bias variances, and
+    whether it measures the spread between units (a tenth of a layer's time, wanted only for symmetry)."""
 
     phi: Function
     dphi: Function
@@ -109,6 +110,7 @@ class Network:
     replicates: int
     q0: float = 1.0
     bias_var: float = 0.0
+    spread: bool = True
 
 
 def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth: int,
@@ -175,7 +177,7 @@ def _replicate(networks: Sequence[Network], draw: Callable, width: int, batch: i
             if net.bias_var:
                 z += (np.sqrt(net.bias_var) * bias).astype(dtype)
             out[k][0][layer] = np.mean(np.square(z, dtype=np.float64))
-            out[k][2][layer] = _spread(z)
+            out[k][2][layer] = _spread(z) if net.spread else np.nan
             slopes[k].append(np.asarray(net.dphi(z), dtype=dtype))
             a[k] = net.phi(z).astype(dtype, copy=False)
         if keep:

@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 from initproof import derive
 
 from . import library  # noqa: F401  (importing the library registers the checks)
-from .checks import NetworkCheck, measure_networks
+from .checks import DriftCheck, NetworkCheck, measure_networks
 from .registry import builder
 from .settings import Settings
 
@@ -41,7 +41,8 @@ def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, 
     total = sum(check.comparisons for check in selected) or 1
     settings = replace(settings, comparisons=total)
     *streams, shared = np.random.SeedSequence(seed).spawn(len(selected) + 1)
-    networks = [check for check in selected if isinstance(check, NetworkCheck)]
+    simulated = (NetworkCheck, DriftCheck)
+    networks = [check for check in selected if isinstance(check, simulated)]
     outcomes: list = [None] * len(selected)
     rngs = [np.random.default_rng(stream) for stream in streams]
     done = 0
@@ -52,13 +53,13 @@ def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, 
         if progress:
             progress(done, len(selected))
 
-    others = [k for k, check in enumerate(selected) if not isinstance(check, NetworkCheck)]
+    others = [k for k, check in enumerate(selected) if not isinstance(check, simulated)]
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         measuring = pool.submit(measure_networks, networks, np.random.default_rng(shared))
         running = {pool.submit(selected[k].run, rngs[k], settings): k for k in others}
         for job in as_completed(running):
             finished(running[job], job.result())
-        for k, measured in zip((k for k, c in enumerate(selected) if isinstance(c, NetworkCheck)),
+        for k, measured in zip((k for k, c in enumerate(selected) if isinstance(c, simulated)),
                                measuring.result(), strict=True):
             finished(k, selected[k].run(rngs[k], settings, measured=measured))
     return outcomes

@@ -9,6 +9,7 @@ from sympy import stats as sstats
 from initproof import derive
 from initproof.derive.library.variance import X, Y, b, w, x
 from initproof.derive.moments import Mean, Var
+from initproof.derive.steps import raw_moments
 from initproof.derive.symbols import n
 from initproof.derive.text import Text
 
@@ -17,8 +18,10 @@ from ..registry import register
 
 
 def _moments(variable: sp.Expr) -> dict[sp.Expr, float]:
-    """E and Var of a sympy.stats variable, as numbers."""
-    return {"mean": float(sstats.E(variable)), "var": float(sstats.variance(variable))}
+    """E and Var of a sympy.stats variable, as numbers, from the raw moments the derivations' checker uses
+    (``sympy.stats.E`` and ``variance`` take 0.5 s for these two)."""
+    _, first, second = raw_moments(variable, 2)
+    return {"mean": float(first), "var": float(second - first**2)}
 
 
 def product_variance_value(x_mean: float, x_var: float, y_mean: float, y_var: float) -> float:
