@@ -298,7 +298,7 @@ def distribution_moment(node: sp.Expr, known: tuple[tuple[sp.Symbol, sp.Expr], .
     arg = sp.piecewise_fold(arg.rewrite(sp.Piecewise) if arg.has(sp.Min, sp.Max) else arg)
     pieces = arg.as_expr_set_pairs(support) if isinstance(arg, sp.Piecewise) else [(arg, support)]
     return sp.Add(*(sp.integrate(piece.rewrite(sp.Heaviside).xreplace({symbol: point}) * density,
-                                 (point, interval.inf, interval.sup), conds="none")
+                                 (point, interval.inf, interval.sup), conds="none", risch=False)
                     for piece, where in pieces for interval in _intervals(where)))
 
 
