@@ -388,3 +388,14 @@ def test_a_short_handout_leaves_out_only_the_long_tables(handout) -> None:
     assert len(notes) == len(long_tables) and all("--short" in b.text("vi") for b in notes)
     kept = [b for b in short.blocks if isinstance(b, Table)]
     assert kept == [b for b in handout.blocks if isinstance(b, Table) and len(b.rows) <= tailor.LONG]
+
+
+def test_long_prose_on_a_slide_is_one_bullet_per_sentence() -> None:
+    text = ("The value $q = 0.5$ holds, e.g. at depth 3. A stop inside math, $x. Y$, does not end it. "
+            "Đây là câu tiếng Việt. " + "Padding words " * 30 + "end.")
+    assert slides._sentences(text) == [
+        "The value $q = 0.5$ holds, e.g. at depth 3.", "A stop inside math, $x. Y$, does not end it.",
+        "Đây là câu tiếng Việt.", "Padding words " * 29 + "Padding words end."]
+    frame = slides._text_frame("Title", text)
+    assert frame.count("\\item ") == 4 and "\\begin{itemize}" in frame
+    assert "\\item" not in slides._text_frame("Title", "One short sentence. And another.")

@@ -82,7 +82,24 @@ def _frame(title: str, body: str, options: str = "") -> str:
 
 
 def _text_frame(title: str, text: str) -> str:
-    return _frame(title, f"{{\\small {tex_escape(text)}\\par}}", "[allowframebreaks]")
+    """Prose with nothing to lead to: a short text as it is, a longer one as one bullet per sentence."""
+    sentences = _sentences(text)
+    if len(text) <= LEAD or len(sentences) < 2:
+        return _frame(title, f"{{\\small {tex_escape(text)}\\par}}", "[allowframebreaks]")
+    items = "\n".join(f"\\item {tex_escape(sentence)}" for sentence in sentences)
+    return _frame(title, f"{{\\small\n\\begin{{itemize}}\n{items}\n\\end{{itemize}}\n\\par}}", "[allowframebreaks]")
+
+
+def _sentences(text: str) -> list[str]:
+    """``text`` cut after each full stop that ends a sentence: outside math, followed by a space and a
+    capital (so neither ``0.5``, ``e.g. the`` nor a stop inside ``$...$`` cuts)."""
+    cuts, math = [], False
+    for k, char in enumerate(text):
+        if char == "$" and (k == 0 or text[k - 1] != "\\"):
+            math = not math
+        elif char == "." and not math and text[k + 1:k + 2] == " " and text[k + 2:k + 3].isupper():
+            cuts.append(k + 1)
+    return [text[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if text[a:b].strip()]
 
 
 def _lead(text: str) -> str:
