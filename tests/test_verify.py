@@ -462,3 +462,48 @@ def test_the_numpy_convolution_is_torchs_grouped_conv2d() -> None:
     theirs = np.stack([torch.nn.functional.conv2d(torch.tensor(x[k:k + 1]), torch.tensor(weights[k]), groups=2)
                        .numpy()[0] for k in range(3)])
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_networks_that_share_draws_give_each_the_numbers_it_gets_alone() -> None:
+    """Sharing a group's weights, inputs and gradients must not let one network's work touch another's."""
+    from initproof.verify.network import Network, simulate_shared, standard_normal
+
+    relu, tanh = activation_pair(named("relu")), activation_pair(named("tanh"))
+    deep = Network(*relu, np.sqrt(2 / 32), depth=5, replicates=6)
+    shallow = Network(*tanh, np.sqrt(1 / 32), depth=3, replicates=4, q0=2.0, bias_var=0.1)
+    together = simulate_shared([deep, shallow], standard_normal, 32, np.random.default_rng(4), batch=8)
+    for network, shared in zip((deep, shallow), together, strict=True):
+        (alone,) = simulate_shared([network], standard_normal, 32, np.random.default_rng(4), batch=8)
+        np.testing.assert_array_equal(shared.forward, alone.forward)
+        np.testing.assert_array_equal(shared.backward, alone.backward)
+        assert shared.forward.shape == (network.replicates, network.depth)
+    assert not np.allclose(together[0].forward[:4, :3], together[1].forward)
+
+
+def test_the_suite_runs_the_network_checks_on_shared_draws_and_still_rejects_a_wrong_rule() -> None:
+    """The default suite measures its network checks together; a claim the networks contradict still fails."""
+    from dataclasses import replace
+
+    (relu,) = [c for c in suite.checks(["he-relu"]) if isinstance(c, NetworkCheck) and c.name == "relu"]
+    wrong = replace(relu, name="wrong", gain=1.0)  # ReLU with 1/n claimed to keep the variance
+    outcomes = suite.run([relu, wrong], Settings(), 0)
+    assert [o.passed for o in outcomes] == [True, False]
+
+
+@pytest.mark.parametrize("name", ["gelu", "elu", "selu", "leaky_relu", "softplus", "sigmoid", "silu"])
+def test_compiled_activations_keep_float32_and_agree_with_float64(name: str) -> None:
+    phi, dphi = activation_pair(named(name))
+    values = np.linspace(-30, 30, 2001)
+    for f in (phi, dphi):
+        single = np.asarray(f(values.astype(np.float32)))
+        assert single.dtype == np.float32 or np.ndim(single) == 0 or name == "leaky_relu" and f is dphi
+        np.testing.assert_allclose(single, f(values), rtol=1e-5, atol=1e-6)  # float32 resolution
+
+
+def test_softplus_and_the_unit_step_are_exact_at_the_extremes() -> None:
+    from initproof.verify.numeric import _heaviside, _softplus
+
+    u = np.array([-800.0, -40.0, -1e-9, 0.0, 1e-9, 40.0, 800.0])
+    np.testing.assert_allclose(_softplus(u), np.logaddexp(0.0, u), rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(_heaviside(u), [0, 0, 0, 0.5, 1, 1, 1])
+    assert _heaviside(np.float32([0, 2]), 0.0).dtype == np.float32

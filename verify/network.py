@@ -12,7 +12,7 @@ Replicates therefore run in parallel threads (numpy releases the GIL in both), o
 core, each with single-threaded BLAS and a generator of its own spawned from the
 caller's: the same seed gives the same numbers on any number of cores.
 
-Each layer's weights come from a seed of their own. The backward pass needs them again: a network
+Each layer's weights (and biases) come from a seed of their own. The backward pass needs them again: a network
 keeps them while they fit in :data:`KEPT_WEIGHTS` bytes and otherwise draws them again from their
 seeds, so memory stays at the stored slopes (``depth * batch * width`` values) whatever the width,
 and the numbers are the same either way.
@@ -158,18 +158,23 @@ def _replicate(networks: Sequence[Network], draw: Callable, width: int, batch: i
     depth = max(networks[k].depth for k in active)
     seeds = rng.bit_generator.seed_seq.spawn(depth)
 
-    def layer_weights(layer: int) -> np.ndarray:
-        return draw(np.random.default_rng(seeds[layer]), (width, width), dtype)
+    biased = any(networks[k].bias_var for k in active)
+
+    def layer_draws(layer: int, bias: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """A layer's weights and, when asked, its biases: from the layer's own seed, so that what one network
+        draws does not depend on the others or on their depths."""
+        generator = np.random.default_rng(seeds[layer])
+        weights = draw(generator, (width, width), dtype)
+        return weights, generator.standard_normal(width) if bias else None
 
     x = rng.standard_normal((batch, width))
+    top = rng.standard_normal((batch, width)).astype(dtype)
     a = {k: (np.sqrt(networks[k].q0) * x).astype(dtype) for k in active}
-    biased = any(networks[k].bias_var for k in active)
     out = {k: (np.empty(networks[k].depth), np.empty(networks[k].depth), np.empty(networks[k].depth))
            for k in active}
     kept, slopes = [], {k: [] for k in active}
     for layer in range(depth):
-        w = layer_weights(layer)
-        bias = rng.standard_normal(width) if biased else None
+        w, bias = layer_draws(layer, biased)
         for k in (k for k in active if layer < networks[k].depth):
             net = networks[k]
             z = a[k] @ w.T
@@ -183,10 +188,9 @@ def _replicate(networks: Sequence[Network], draw: Callable, width: int, batch: i
         if keep:
             kept.append(w)
         del w
-    top = rng.standard_normal((batch, width)).astype(dtype)
     g = {k: top for k in active}
     for layer in reversed(range(depth)):
-        w = kept.pop() if keep else layer_weights(layer)
+        w = kept.pop() if keep else layer_draws(layer)[0]
         for k in (k for k in active if layer < networks[k].depth):
             g[k] = (g[k] * slopes[k].pop()) @ w
             g[k] *= networks[k].scale
