@@ -277,7 +277,8 @@ class NetworkCheck:
     def run(self, rng: np.random.Generator, settings: Settings, progress: Progress | None = None,
             measured: Measurement | None = None) -> Outcome:
         """The outcome of the networks measured here (or of ``measured``, from :func:`measure_networks`)."""
-        measured = measured or self.measure(rng, progress)
+        if measured is None:
+            measured = self.measure(rng, progress)
         forward, backward = self.predictions()
         layers, passed = [], True
         for layer in range(self.depth):
@@ -368,7 +369,8 @@ class DriftCheck:
     def run(self, rng: np.random.Generator, settings: Settings, measured: Measurement | None = None) -> Outcome:
         """The outcome of the networks measured here (or of ``measured``, from :func:`measure_networks`)."""
         phi, dphi = activation_pair(self.activation)
-        measured = measured or measure_networks([self], rng)[0]
+        if measured is None:
+            measured = measure_networks([self], rng)[0]
         logs = np.log(measured.forward)
         predicted = np.log(predict(phi, dphi, self.gain, self.depth, self.start / self.gain)[0])
         layers, passed = [], True

@@ -41,8 +41,8 @@ def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, 
     total = sum(check.comparisons for check in selected) or 1
     settings = replace(settings, comparisons=total)
     *streams, shared = np.random.SeedSequence(seed).spawn(len(selected) + 1)
-    simulated = (NetworkCheck, DriftCheck)
-    networks = [check for check in selected if isinstance(check, simulated)]
+    simulated = [k for k, check in enumerate(selected) if isinstance(check, NetworkCheck | DriftCheck)]
+    others = sorted(set(range(len(selected))) - set(simulated))
     outcomes: list = [None] * len(selected)
     rngs = [np.random.default_rng(stream) for stream in streams]
     done = 0
@@ -53,13 +53,11 @@ def run(selected: list, settings: Settings, seed: int, progress: Callable[[int, 
         if progress:
             progress(done, len(selected))
 
-    others = [k for k, check in enumerate(selected) if not isinstance(check, simulated)]
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        measuring = pool.submit(measure_networks, networks, np.random.default_rng(shared))
+        measuring = pool.submit(measure_networks, [selected[k] for k in simulated], np.random.default_rng(shared))
         running = {pool.submit(selected[k].run, rngs[k], settings): k for k in others}
         for job in as_completed(running):
             finished(running[job], job.result())
-        for k, measured in zip((k for k, c in enumerate(selected) if isinstance(c, simulated)),
-                               measuring.result(), strict=True):
+        for k, measured in zip(simulated, measuring.result(), strict=True):
             finished(k, selected[k].run(rngs[k], settings, measured=measured))
     return outcomes
