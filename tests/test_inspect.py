@@ -49,6 +49,14 @@ MODELS = textwrap.dedent("""
                 x = x + self.scale * branch(x)
             return self.out(torch.relu(x))
 
+    def truncated():
+        model = torch.nn.Sequential(torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
+                                    torch.nn.ReLU(), torch.nn.Linear(256, 256))
+        std = (2 / 256) ** 0.5
+        torch.nn.init.trunc_normal_(model[0].weight, std=std, a=-2 * std, b=2 * std)  # cut at 2 std
+        torch.nn.init.trunc_normal_(model[2].weight, std=std)  # a=-2, b=2 are absolute: nothing is cut
+        return model
+
     def pooled():
         return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                                    torch.nn.Flatten(), torch.nn.Linear(8 * 7 * 7, 10))
@@ -259,6 +267,20 @@ def test_a_transformer_encoder_is_followed_layer_by_layer(models, capsys) -> Non
     assert packed["exact"] == pytest.approx(1.0, rel=0.02)
     assert audits["0.layers.2.linear1"]["copy_of"] == "0.layers.0.linear1"  # TransformerEncoder deep-copies
     assert audits["0.layers.0.linear1"]["copy_of"] is None
+
+
+def test_a_normal_cut_at_two_standard_deviations_is_named_in_the_audit(models, capsys) -> None:
+    """trunc_normal_ with bounds of 2 std keeps 0.774 of the variance (the square of truncated-normal's
+    0.8796); with its default absolute bounds (-2, 2) it cuts nothing; nn.Linear's uniform default is no cut."""
+    main(["inspect", f"{models}:truncated", "--input", "64,256", "--json"])
+    audits = {a["name"]: a for a in json.loads(capsys.readouterr().out)["audits"]}
+    cut = audits["0"]
+    assert cut["truncated_at"] == pytest.approx(2, abs=0.1)
+    assert cut["gain"] == pytest.approx(2 * 0.8796**2, rel=0.03)
+    assert audits["2"]["truncated_at"] is None and audits["2"]["gain"] == pytest.approx(2, rel=0.03)
+    assert audits["4"]["truncated_at"] is None  # kaiming_uniform_: a uniform is not a cut normal
+    main(["inspect", f"{models}:truncated", "--input", "64,256"])
+    assert "normal cut at +-2.0" in capsys.readouterr().out
 
 
 VERDICTS = [("mlp_deep", "64,64"), ("cnn_deep", "16,3,16,16"), ("ResNet", "16,3,16,16"), ("encoder", "8,32,64")]

@@ -43,6 +43,7 @@ An attention outside a residual sum gets :math:`1/d`.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -98,10 +99,21 @@ class Audit:
     exact: float
     copy_of: str | None = None
     """An earlier weight with the very same values (``nn.TransformerEncoder`` deep-copies its layer)."""
+    truncated_at: float | None = None
+    """Where the values look cut, in units of the untruncated normal's standard deviation (:func:`truncation`):
+    ``trunc_normal_(w, std=s, a=-2*s, b=2*s)`` gives 2, and a variance of 0.774 s^2, not s^2."""
 
     def as_dict(self) -> dict:
         return {"name": self.name, "module": self.module, "torch_fan_in": self.torch_fan_in, "fan_in": self.fan_in,
-                "gain": self.gain, "exact": self.exact, "copy_of": self.copy_of}
+                "gain": self.gain, "exact": self.exact, "copy_of": self.copy_of, "truncated_at": self.truncated_at}
+
+    def note(self) -> str:
+        """What the audit found beyond the two gains, in words."""
+        notes = [f"same values as {self.copy_of}"] if self.copy_of else []
+        if self.truncated_at is not None:
+            cut = self.truncated_at
+            notes.append(f"normal cut at +-{cut:.2f} std: Var x {truncated_variance(cut):.3f}")
+        return "; ".join(notes)
 
 
 @dataclass(frozen=True)
@@ -320,9 +332,41 @@ def _audits(graph, plan: dict, torch) -> list[Audit]:
             continue
         copy = next((other for other, w in seen if w.shape == weight.shape and torch.equal(w, weight)), None)
         seen.append((name, weight))
-        audits.append(Audit(name, module.__class__.__name__, torch_fan, fan, float(weight.double().var() * torch_fan),
-                            exact, copy))
+        values = weight.double().flatten().cpu().numpy()
+        audits.append(Audit(name, module.__class__.__name__, torch_fan, fan, float(values.var() * torch_fan),
+                            exact, copy, truncation(values)))
     return audits
+
+
+TRUNCATION_SIZE, TRUNCATION_RATIO, TRUNCATION_KURTOSIS = 1000, 2.7, 2.0
+"""A weight looks like a truncated normal when it has at least 1,000 values, its largest magnitude is at most
+2.7 of its standard deviation (a normal sample of 1,000 reaches 2.77 at the least in 200 tries, of 65,536 3.9;
+cut at 2, the ratio is 2.27) and its kurtosis is at least 2.0 (a uniform's is 1.8; cut at 2, 2.37)."""
+
+
+def truncation(values: np.ndarray) -> float | None:
+    r"""The cut :math:`c` of a normal truncated at :math:`\pm c` untruncated standard deviations that ``values``
+    look drawn from, else None: :math:`c` solves :math:`c/\sigma_c = \max|w|/\operatorname{sd}(w)` with
+    :math:`\sigma_c^2` = :func:`truncated_variance`."""
+    values = values - values.mean()
+    sd = float(values.std())
+    if values.size < TRUNCATION_SIZE or sd == 0:
+        return None
+    ratio, kurtosis = float(np.abs(values).max()) / sd, float(np.mean(values**4)) / sd**4
+    if ratio > TRUNCATION_RATIO or kurtosis < TRUNCATION_KURTOSIS:
+        return None
+    low, high = 0.5, 4.0  # c / sigma_c grows with c: bisect
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if middle / np.sqrt(truncated_variance(middle)) < ratio else (low, middle)
+    return (low + high) / 2
+
+
+def truncated_variance(cut: float) -> float:
+    r""":math:`\sigma_c^2 = 1 - 2c\varphi(c)/(2\Phi(c) - 1)`, the variance of a standard normal truncated at
+    :math:`\pm c` (at :math:`c = 2`, the square of ``truncated-normal``'s derived 0.8796)."""
+    inside = math.erf(cut / math.sqrt(2))
+    return 1 - 2 * cut * math.exp(-cut**2 / 2) / math.sqrt(2 * math.pi) / inside
 
 
 def _fix_source(plan: dict) -> str:

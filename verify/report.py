@@ -231,7 +231,7 @@ def inspection_table(result: Inspection) -> str:
         lines += ["", "Initialisers: n Var(w) as it is and as the exact rule asks (n: PyTorch's fan-in)"]
         lines += columns(("weight", "module", "n (PyTorch)", "n (counted)", "n Var(w)", "exact", "note"),
                          [(a.name, a.module, f"{a.torch_fan_in:g}", f"{a.fan_in:.4g}", f"{a.gain:.3g}",
-                           f"{a.exact:.3g}", f"same values as {a.copy_of}" if a.copy_of else "")
+                           f"{a.exact:.3g}", a.note())
                           for a in result.audits])
     drifting = sum(row.drifts(result.factor) for row in result.rows)
     lines += ["", f"verdict: every layer within x{result.factor:g} of the first of its kind" if result.kept else
