@@ -333,7 +333,7 @@ def _audits(graph, plan: dict, torch) -> list[Audit]:
         copy = next((other for other, w in seen if w.shape == weight.shape and torch.equal(w, weight)), None)
         seen.append((name, weight))
         values = weight.double().flatten().cpu().numpy()
-        audits.append(Audit(name, module.__class__.__name__, torch_fan, fan, float(values.var() * torch_fan),
+        audits.append(Audit(name, module.__class__.__name__, torch_fan, fan, float(values.var(ddof=1) * torch_fan),
                             exact, copy, truncation(values)))
     return audits
 
