@@ -44,11 +44,7 @@ def fast(expr: sp.Expr) -> sp.Expr:
     ``where``, and irrational constants (``sqrt(2)``, ``pi``) as floats of full double precision, which
     numpy treats as Python scalars (a numpy float64 constant would turn float32 arrays into float64)."""
     expr = expr.replace(lambda e: e.is_number and not e.is_Rational and e.is_real, lambda e: e.evalf(17))
-    return expr.replace(lambda e: isinstance(e, sp.Piecewise), _nested)
-
-
-def _nested(piecewise: sp.Piecewise) -> sp.Expr:
-    return _branches(piecewise.args)
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda piecewise: _branches(piecewise.args))
 
 
 def _branches(pairs: tuple) -> sp.Expr:
