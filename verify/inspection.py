@@ -353,13 +353,11 @@ def truncation(values: np.ndarray) -> float | None:
     if values.size < TRUNCATION_SIZE or sd == 0:
         return None
     ratio, kurtosis = float(np.abs(values).max()) / sd, float(np.mean(values**4)) / sd**4
-    if ratio > TRUNCATION_RATIO or kurtosis < TRUNCATION_KURTOSIS:
-        return None
-    low, high = 0.5, 4.0  # c / sigma_c grows with c: bisect
-    for _ in range(60):
-        middle = (low + high) / 2
-        low, high = (middle, high) if middle / np.sqrt(truncated_variance(middle)) < ratio else (low, middle)
-    return (low + high) / 2
+    if not math.sqrt(3) < ratio <= TRUNCATION_RATIO or kurtosis < TRUNCATION_KURTOSIS:
+        return None  # c / sigma_c grows with c from sqrt(3), the uniform's ratio, as c grows from 0
+    from scipy.optimize import brentq
+
+    return brentq(lambda cut: cut / math.sqrt(truncated_variance(cut)) - ratio, 1e-3, 4.0)
 
 
 def truncated_variance(cut: float) -> float:
