@@ -19,6 +19,8 @@ Targets: both ratios at least 0.5; the default suite's command under 10 s.
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -83,9 +85,6 @@ def networks(width: int, batch: int, depth: int, replicates: int, repeat: int, d
 def suite_times() -> tuple[float, float, float]:
     """Seconds of the default suite's checks as ``suite.run`` runs them, of the same checks one after
     another (each network check alone), and of importing and building them in a fresh process."""
-    import subprocess
-    import sys
-
     from initproof.verify import suite
     from initproof.verify.settings import Settings
 
