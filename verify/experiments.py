@@ -157,7 +157,7 @@ def raw_pixels(seeds: list[np.random.SeedSequence]) -> Finding:
         "Experimental Result",
         Text("confirmed in a seed when ReLU on 0-255 pixels ends at most twice chance (test accuracy <= 0.2), "
              "the sigmoid beats it by 0.1, and ReLU on standardised pixels reaches 0.9 (SGD, lr 0.1, 8 epochs)",
-             "đúng ở một hạt giống khi ReLU với điểm ảnh 0-255 không hơn hai lần đoán mò (độ chính xác <= 0,2), "
+             "đúng ở một seed khi ReLU với điểm ảnh 0-255 không hơn hai lần đoán mò (độ chính xác <= 0,2), "
              "sigmoid hơn nó 0,1 và ReLU với điểm ảnh chuẩn hóa đạt 0,9 (SGD, lr 0,1, 8 epoch)"),
         measured, held, curves)
 
@@ -194,7 +194,7 @@ def nonlinearity(seeds: list[np.random.SeedSequence]) -> Finding:
         Text("confirmed in a seed when, on a red disc inside a blue ring (3 weight layers of 16 units, SGD, lr 0.1, "
              "60 epochs), the network without activation reaches a test accuracy of at most 0.7 (chance: 0.5) and "
              "the tanh and ReLU networks at least 0.95",
-             "đúng ở một hạt giống khi, với một đĩa đỏ trong một vành xanh (3 lớp trọng số 16 nơ-ron, SGD, lr 0,1, "
+             "đúng ở một seed khi, với một đĩa đỏ trong một vành xanh (3 lớp trọng số 16 nơ-ron, SGD, lr 0,1, "
              "60 epoch), mạng không có hàm kích hoạt đạt độ chính xác kiểm tra không quá 0,7 (đoán mò: 0,5), còn "
              "mạng tanh và ReLU đạt ít nhất 0,95"),
         measured, held, curves)
@@ -221,7 +221,7 @@ def symmetry(seeds: list[np.random.SeedSequence]) -> Finding:
         "Các khái niệm cơ bản về Neural Network: Khởi tạo trọng số",
         Text("confirmed in a seed when, after 3 epochs from equal weights (0.01), the largest difference between "
              "the first layer's units is 0 (to 1e-12), and above 0.1 from Xavier's random weights",
-             "đúng ở một hạt giống khi, sau 3 epoch từ trọng số bằng nhau (0,01), chênh lệch lớn nhất giữa các "
+             "đúng ở một seed khi, sau 3 epoch từ trọng số bằng nhau (0,01), chênh lệch lớn nhất giữa các "
              "nơ-ron lớp đầu bằng 0 (tới 1e-12), và trên 0,1 với trọng số ngẫu nhiên của Xavier"),
         measured, held)
 
@@ -248,7 +248,7 @@ def exploding(seeds: list[np.random.SeedSequence]) -> Finding:
         "Model Initialization, 5. Câu hỏi ôn tập",
         Text("confirmed in a seed when a 5-layer ReLU network with N(0, 1) weights and lr 1 diverges (a loss that "
              "is not finite) or ends at most twice chance",
-             "đúng ở một hạt giống khi mạng ReLU 5 lớp với trọng số N(0, 1) và lr 1 phân kỳ (loss không hữu hạn) "
+             "đúng ở một seed khi mạng ReLU 5 lớp với trọng số N(0, 1) và lr 1 phân kỳ (loss không hữu hạn) "
              "hoặc không hơn hai lần đoán mò"),
         measured, held, curves)
 
@@ -278,7 +278,7 @@ def learning_rate(seeds: list[np.random.SeedSequence], rates: tuple[float, ...] 
         "Learning Rate and Initialize Weight",
         Text("confirmed in a seed when the largest rate overfits (train loss < 0.1, test loss above it by 0.3) and "
              "the smallest does not; a rate that diverges or stays high is instability, not overfitting",
-             "đúng ở một hạt giống khi lr lớn nhất overfit (loss huấn luyện < 0,1, loss kiểm tra hơn nó 0,3) còn lr "
+             "đúng ở một seed khi lr lớn nhất overfit (loss huấn luyện < 0,1, loss kiểm tra hơn nó 0,3) còn lr "
              "nhỏ nhất thì không; lr làm phân kỳ hay loss cao là mất ổn định, không phải overfitting"),
         measured, held, curves)
 
@@ -309,7 +309,7 @@ def initialisation(activation: str, seeds: list[np.random.SeedSequence]) -> Find
         "Learning Rate and Initialize Weight",
         Text(f"confirmed in a seed when, in 5-layer {activation} networks after 5 epochs (SGD, lr 0.1), {rule_en} "
              f"reaches a test accuracy within 0.02 of the best of: {', '.join(inits)}",
-             f"đúng ở một hạt giống khi, với mạng {activation} 5 lớp sau 5 epoch (SGD, lr 0,1), {rule_vi} đạt độ "
+             f"đúng ở một seed khi, với mạng {activation} 5 lớp sau 5 epoch (SGD, lr 0,1), {rule_vi} đạt độ "
              f"chính xác kiểm tra cách tốt nhất trong {', '.join(localised(label, 'vi') for label in inits)} không "
              "quá 0,02"),
         measured, held, curves)
@@ -357,7 +357,7 @@ def depth(seeds: list[np.random.SeedSequence]) -> Finding:
              "layer's weight-gradient norm (root mean square over the training examples) over the last layer's "
              "is below 1 at step 0 with 5 layers and lower with 8, and one step changes W_1 by less at 8 layers "
              "than at 5, and by under 1e-5 (relative) at 8",
-             "đúng ở một hạt giống khi, với mạng sigmoid và 1/n của Xavier (SGD, lr 0,1, batch 32), tỉ số chuẩn "
+             "đúng ở một seed khi, với mạng sigmoid và 1/n của Xavier (SGD, lr 0,1, batch 32), tỉ số chuẩn "
              "gradient trọng số (căn trung bình bình phương trên các ví dụ huấn luyện) của lớp đầu so với lớp "
              "cuối ở bước 0 nhỏ hơn 1 với 5 lớp và nhỏ hơn nữa với 8 lớp, và một bước làm W_1 thay đổi ít hơn ở "
              "8 lớp so với 5 lớp, dưới 1e-5 (tương đối) ở 8 lớp"),

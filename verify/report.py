@@ -171,7 +171,7 @@ def torch_table(comparisons: list[TorchComparison]) -> str:
 
 EXPERIMENT_WORDS = {"notes": Text("notes", "bài giảng"), "rule": Text("rule", "quy tắc"),
                     "mean": Text("mean", "trung bình"), "not finite": Text("not finite", "không hữu hạn"),
-                    "held": Text("held in {} of {} seeds", "đúng ở {} trên {} hạt giống"),
+                    "held": Text("held in {} of {} seeds", "đúng ở {} trên {} seed"),
                     "confirmed": Text("CONFIRMED", "XÁC NHẬN"), "refuted": Text("REFUTED", "BÁC BỎ"),
                     "depends": Text("DEPENDS", "TÙY TRƯỜNG HỢP")}
 

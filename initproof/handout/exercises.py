@@ -23,7 +23,7 @@ from initproof.derive.text import Text
 
 from .blocks import Block, Paragraph, Question
 from .content import Handout
-from .numbers import significant as _g
+from .prose import say
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,12 @@ class Exercise:
     values: dict[str, float]
 
 
-
-def _latex(identifier: str, name: str) -> str:
-    return sp.latex(_r(identifier, name))
-
-
 def he_bound(rng: np.random.Generator) -> Exercise:
     fan_in = int(rng.choice([64, 128, 200, 256, 300, 512, 784, 1000, 1024]))
     bound = float(_r("he-relu", "uniform-bound").subs(n, fan_in))
     return Exercise(
-        Text(f"A ReLU layer has fan-in $n = {fan_in}$. Its weights are drawn from $U(-r, r)$ with He's rule. "
-             "What is $r$?",
-             f"Một lớp ReLU có fan-in $n = {fan_in}$. Trọng số được lấy từ $U(-r, r)$ theo quy tắc He. $r$ bằng "
-             "bao nhiêu?"),
-        Text(f"$r = {_latex('he-relu', 'uniform-bound')} = {_g(bound)}$.",
-             f"$r = {_latex('he-relu', 'uniform-bound')} = {_g(bound)}$."),
+        say("exercise_he_bound_question", fan_in=fan_in),
+        say("exercise_he_bound_answer", bound=bound),
         {"n": fan_in, "r": bound})
 
 
@@ -57,12 +48,8 @@ def xavier_std(rng: np.random.Generator) -> Exercise:
     fan_in, fan_out = (int(v) for v in rng.choice([32, 64, 100, 128, 256, 400, 512], size=2, replace=False))
     std = float(_r("xavier-tanh", "normal-std-fan-average").subs({n: fan_in, m: fan_out}))
     return Exercise(
-        Text(f"A tanh layer maps ${fan_in}$ inputs to ${fan_out}$ outputs. With Xavier's fan average and normal "
-             "weights, what standard deviation should the weights have?",
-             f"Một lớp tanh ánh xạ ${fan_in}$ đầu vào thành ${fan_out}$ đầu ra. Với trung bình fan của Xavier và "
-             "trọng số phân phối chuẩn, độ lệch chuẩn của trọng số là bao nhiêu?"),
-        Text(f"$\\sigma_w = {_latex('xavier-tanh', 'normal-std-fan-average')} = {_g(std)}$.",
-             f"$\\sigma_w = {_latex('xavier-tanh', 'normal-std-fan-average')} = {_g(std)}$."),
+        say("exercise_xavier_std_question", fan_in=fan_in, fan_out=fan_out),
+        say("exercise_xavier_std_answer", std=std),
         {"n": fan_in, "m": fan_out, "std": std})
 
 
@@ -70,14 +57,8 @@ def sigmoid_slope(rng: np.random.Generator) -> Exercise:
     point = float(rng.choice([1.5, 2.5, 3.0, 4.0, 5.5, 6.5, 8.0]))
     slope = float(sp.N(_r("activation-derivatives", "sigmoid").subs(z, sp.Rational(str(point))), 15))
     return Exercise(
-        Text(f"What is $\\sigma'(z)$ at $z = {point:g}$, and what fraction of the largest possible value is it?",
-             f"$\\sigma'(z)$ tại $z = {point:g}$ bằng bao nhiêu, và bằng bao nhiêu phần giá trị lớn nhất?"),
-        Text(f"$\\sigma'(z) = {_latex('activation-derivatives', 'sigmoid')}$, so $\\sigma'({point:g}) = "
-             f"{_g(slope)}$, that is ${_g(4 * slope)}$ of the "
-             "maximum $1/4$.",
-             f"$\\sigma'(z) = {_latex('activation-derivatives', 'sigmoid')}$, nên $\\sigma'({point:g}) = "
-             f"{_g(slope)}$, tức ${_g(4 * slope)}$ lần giá trị lớn "
-             "nhất $1/4$."),
+        say("exercise_sigmoid_slope_question", point=point),
+        say("exercise_sigmoid_slope_answer", point=point, slope=slope, fraction=4 * slope),
         {"z": point, "slope": slope})
 
 
@@ -91,12 +72,8 @@ def product_variance(rng: np.random.Generator) -> Exercise:
         Mean(x_): _r("uniform-moments", "mean").subs(bounds), Var(x_): _r("uniform-moments", "variance").subs(bounds),
         Mean(y_): mean_y, Var(y_): var_y})
     return Exercise(
-        Text(f"$X \\sim U({low}, {high})$ and an independent $Y$ with $E[Y] = {mean_y}$, $\\operatorname{{Var}}(Y) = "
-             f"{var_y}$. What is $\\operatorname{{Var}}(XY)$?",
-             f"$X \\sim U({low}, {high})$ và $Y$ độc lập với $E[Y] = {mean_y}$, $\\operatorname{{Var}}(Y) = {var_y}$. "
-             "$\\operatorname{Var}(XY)$ bằng bao nhiêu?"),
-        Text(f"$\\operatorname{{Var}}(XY) = {formula} = {sp.latex(sp.nsimplify(value))}$.",
-             f"$\\operatorname{{Var}}(XY) = {formula} = {sp.latex(sp.nsimplify(value))}$."),
+        say("exercise_product_variance_question", low=low, high=high, mean_y=mean_y, var_y=var_y),
+        say("exercise_product_variance_answer", formula=formula, value=sp.nsimplify(value)),
         {"a": low, "b": high, "mean_y": mean_y, "var_y": var_y, "variance": float(value)})
 
 
@@ -107,14 +84,8 @@ def bus(rng: np.random.Generator) -> Exercise:
     mean = _r("uniform-moments", "mean").subs({distributions.a: 0, distributions.b: period})
     probability = sp.Rational(end - start, period)
     return Exercise(
-        Text(f"A bus leaves every {period} minutes; you arrive at a random time. What is the probability of waiting "
-             f"between {start} and {end} minutes, and the mean wait?",
-             f"Xe buýt rời bến {period} phút một chuyến; bạn đến vào thời điểm ngẫu nhiên. Xác suất chờ từ {start} "
-             f"đến {end} phút là bao nhiêu, và thời gian chờ trung bình?"),
-        Text(f"The wait is $U(0, {period})$ with density $1/{period}$: $P = ({end} - {start})/{period} = "
-             f"{sp.latex(probability)}$; mean ${_latex('uniform-moments', 'mean')} = {sp.latex(mean)}$ minutes.",
-             f"Thời gian chờ là $U(0, {period})$ với mật độ $1/{period}$: $P = ({end} - {start})/{period} = "
-             f"{sp.latex(probability)}$; trung bình ${_latex('uniform-moments', 'mean')} = {sp.latex(mean)}$ phút."),
+        say("exercise_bus_question", period=period, start=start, end=end),
+        say("exercise_bus_answer", period=period, end=end, start=start, probability=probability, mean=mean),
         {"period": period, "start": start, "end": end, "probability": float(probability), "mean": float(mean)})
 
 
@@ -123,16 +94,8 @@ def dropout(rng: np.random.Generator) -> Exercise:
     moment = float(rng.choice([0.5, 1.0, 1.5, 2.0]))
     value = float(_r("dropout-variance", "second-moment").subs({Mean(a**2): moment, p: sp.Rational(str(rate))}))
     return Exercise(
-        Text(f"Inverted dropout with $p = {rate:g}$ acts on activations with $E[a^2] = {moment:g}$. What is $E[y^2]$ "
-             "after dropout, and by how much does the next layer's variance grow?",
-             f"Dropout đảo với $p = {rate:g}$ tác động lên kích hoạt có $E[a^2] = {moment:g}$. $E[y^2]$ sau dropout "
-             "bằng bao nhiêu, và phương sai của lớp sau tăng bao nhiêu lần?"),
-        Text(f"$E[y^2] = {_latex('dropout-variance', 'second-moment')} = {_g(value)}$; the next layer's "
-             f"variance grows by $1/(1 - p) = "
-             f"{_g(1 / (1 - rate))}$.",
-             f"$E[y^2] = {_latex('dropout-variance', 'second-moment')} = {_g(value)}$; phương sai của lớp sau "
-             f"tăng $1/(1 - p) = "
-             f"{_g(1 / (1 - rate))}$ lần."),
+        say("exercise_dropout_question", rate=rate, moment=moment),
+        say("exercise_dropout_answer", value=value, growth=1 / (1 - rate)),
         {"p": rate, "moment": moment, "second_moment": value})
 
 
@@ -141,14 +104,8 @@ def attention(rng: np.random.Generator) -> Exercise:
     score = float(_r("attention-scale", "score").subs({d_k: head, Var(qv): 1, Var(kv): 1}))
     scale = _r("attention-scale", "scale").subs(d_k, head)
     return Exercise(
-        Text(f"Queries and keys of dimension $d = {head}$ have independent entries of mean 0 and variance 1. What "
-             "is the variance of $q \\cdot k$, and by what must it be multiplied to have variance 1?",
-             f"Query và key có chiều $d = {head}$ với các phần tử độc lập, kỳ vọng 0, phương sai 1. Phương sai của "
-             "$q \\cdot k$ bằng bao nhiêu, và cần nhân với bao nhiêu để phương sai bằng 1?"),
-        Text(f"$\\operatorname{{Var}}(q \\cdot k) = {_latex('attention-scale', 'score')} = {_g(score)}$; multiply by "
-             f"${_latex('attention-scale', 'scale')} = {sp.latex(scale)}$.",
-             f"$\\operatorname{{Var}}(q \\cdot k) = {_latex('attention-scale', 'score')} = {_g(score)}$; nhân với "
-             f"${_latex('attention-scale', 'scale')} = {sp.latex(scale)}$."),
+        say("exercise_attention_question", head=head),
+        say("exercise_attention_answer", score=score, scale=scale),
         {"d": head, "variance": score, "scale": float(scale)})
 
 
@@ -162,16 +119,16 @@ def exercises(seed: int) -> list[Exercise]:
     return [make(np.random.default_rng(stream)) for make, stream in zip(EXERCISES, streams, strict=True)]
 
 
+def _numbered(k: int, text: Text) -> Text:
+    """``text`` as the ``k``-th item of a list."""
+    return Text(f"{k}. {text.en}", f"{k}. {text.vi}")
+
+
 def sheets(seed: int) -> tuple[Handout, Handout]:
     """The exercise sheet and its answer key for ``seed``."""
     found = exercises(seed)
-    title = Text(f"Weight initialisation: exercises (seed {seed})", f"Khởi tạo trọng số: bài tập (hạt giống {seed})")
-    key = Text(f"Weight initialisation: answers (seed {seed})", f"Khởi tạo trọng số: đáp án (hạt giống {seed})")
-    note = Paragraph(Text("Every answer is computed by initproof from its derivations; the key of the same seed "
-                          "holds them.",
-                          "Mọi đáp án được initproof tính từ các phép chứng minh; đáp án cùng hạt giống chứa chúng."))
-    questions: list[Block] = [note, *(Paragraph(Text(f"{k}. {e.question.en}", f"{k}. {e.question.vi}"))
-                                      for k, e in enumerate(found, 1))]
-    answers: list[Block] = [Question(Text(f"{k}. {e.question.en}", f"{k}. {e.question.vi}"), e.answer)
-                            for k, e in enumerate(found, 1)]
+    title, key = say("exercise_sheet_title", seed=seed), say("exercise_key_title", seed=seed)
+    note = Paragraph(say("exercise_sheet_note"))
+    questions: list[Block] = [note, *(Paragraph(_numbered(k, e.question)) for k, e in enumerate(found, 1))]
+    answers: list[Block] = [Question(_numbered(k, e.question), e.answer) for k, e in enumerate(found, 1)]
     return Handout(title, questions, [], seed), Handout(key, answers, [], seed)

@@ -12,6 +12,7 @@ from initproof.verify.data import load
 from initproof.verify.experiments import Finding
 
 from .figures import COLOURS, LABELS, new_figure
+from .prose import say
 
 INIT_COLOURS = {"he": COLOURS["relu"], "xavier": COLOURS["tanh"], "sigmoid16": COLOURS["sigmoid"],
                 "small": COLOURS["small"], "large": COLOURS["large"], "exact-sigmoid": "#e377c2",
@@ -22,10 +23,10 @@ RUN_COLOURS = {"relu raw": COLOURS["relu"], "sigmoid raw": COLOURS["sigmoid"], "
                "lr 0.01": COLOURS["small"], "lr 0.1": COLOURS["relu"], "lr 1": COLOURS["large"],
                "lr 3": COLOURS["sigmoid"], "N(0, 1), lr 1": COLOURS["large"]}
 """The colour of each run of the other experiments."""
-RUN_NAMES = {"relu raw": Text("ReLU, 0-255 pixels", "ReLU, điểm ảnh 0-255"),
-             "sigmoid raw": Text("sigmoid, 0-255 pixels", "sigmoid, điểm ảnh 0-255"),
-             "relu normalised": Text("ReLU, standardised", "ReLU, chuẩn hóa"),
-             "linear": Text("no activation", "không có hàm kích hoạt")}
+RUN_NAMES = {"relu raw": say("run_relu_0_255_pixels"),
+             "sigmoid raw": say("run_sigmoid_0_255_pixels"),
+             "relu normalised": say("run_relu_standardised"),
+             "linear": say("run_no_activation")}
 """Run labels that read differently in a figure or in Vietnamese (others are shown as they are)."""
 
 

@@ -16,26 +16,27 @@ from matplotlib.figure import Figure
 from initproof import derive
 from initproof.derive import symbols
 from initproof.derive.activations import named
-from initproof.derive.text import Text
 from initproof.verify.network import gaussian_weights, layer_activations
 from initproof.verify.numeric import activation_pair, function
+
+from .prose import say
 
 COLOURS = {"tanh": "#1f77b4", "sigmoid": "#d62728", "relu": "#2ca02c", "relu-half": "#9467bd",
            "small": "#8c564b", "large": "#ff7f0e"}
 LABELS = {
-    "value": Text("value", "giá trị"), "error": Text("absolute error", "sai số tuyệt đối"),
-    "density": Text("density", "mật độ"), "layer": Text("layer $l$", "lớp $l$"),
-    "forward": Text("pre-activation variance $q_l$", "phương sai tiền kích hoạt $q_l$"),
-    "backward": Text("gradient variance", "phương sai gradient"),
-    "predicted": Text("predicted (recursion)", "dự đoán (truy hồi)"),
-    "measured": Text("measured (interval)", "đo được (khoảng tin cậy)"),
-    "activation": Text("activation $a$", "kích hoạt $a$"),
-    "derivative": Text("derivative", "đạo hàm"),
-    "epoch": Text("epoch", "epoch"), "train loss": Text("training loss", "loss huấn luyện"),
-    "test accuracy": Text("test accuracy", "độ chính xác kiểm tra"),
-    "diverged": Text("diverged", "phân kỳ"),
-    "weight change": Text("$|\\Delta W_l| \\,/\\, |W_l|$ per epoch", "$|\\Delta W_l| \\,/\\, |W_l|$ mỗi epoch"),
-    "gradient ratio": Text("$|\\nabla W_l| \\,/\\, |\\nabla W_L|$", "$|\\nabla W_l| \\,/\\, |\\nabla W_L|$"),
+    "value": say("axis_value"), "error": say("axis_absolute_error"),
+    "density": say("axis_density"), "layer": say("axis_layer_l"),
+    "forward": say("axis_pre_activation_variance_q_l"),
+    "backward": say("axis_gradient_variance"),
+    "predicted": say("axis_predicted_recursion"),
+    "measured": say("axis_measured_interval"),
+    "activation": say("axis_activation_a"),
+    "derivative": say("axis_derivative"),
+    "epoch": say("axis_epoch"), "train loss": say("axis_training_loss"),
+    "test accuracy": say("axis_test_accuracy"),
+    "diverged": say("axis_diverged"),
+    "weight change": say("axis_weight_change"),
+    "gradient ratio": say("axis_gradient_ratio"),
 }
 matplotlib.rcParams.update({"figure.dpi": 100, "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
                      "svg.hashsalt": "initproof", "axes.spines.top": False, "axes.spines.right": False})

@@ -17,6 +17,7 @@ from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table
 from .content import Handout
 from .figures import to_svg
 from .files import write_file
+from .prose import environment
 
 STYLE = """
 body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
@@ -36,13 +37,8 @@ code { font-size: .85rem; color: #666; }
 def document(handout: Handout, lang: str) -> str:
     """The complete HTML page."""
     body = "\n".join(render(block, lang) for block in handout.blocks)
-    title = html.escape(handout.title(lang))
-    author = f'<meta name="author" content="{html.escape(handout.author)}">\n' if handout.author else ""
-    byline = " · ".join(html.escape(part) for part in (handout.author, handout.course) if part)
-    byline = f'<p class="byline">{byline}</p>\n' if byline else ""
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n{author}'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n'
-            f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{byline}{body}\n</body>\n</html>\n")
+    return environment().get_template("handout.html.j2").render(
+        lang=lang, title=handout.title(lang), author=handout.author, course=handout.course, style=STYLE, body=body)
 
 
 def math(latex: str, display: str = "inline") -> str:

@@ -11,37 +11,14 @@ from pathlib import Path
 
 from initproof import derive
 from initproof.derive.render import HEADINGS, latex_align, latex_assumption, latex_conflict, tex_escape
-from initproof.derive.text import Text
 
 from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table, cell
 from .content import Handout
 from .figures import to_pdf
 from .files import write_folder
+from .prose import environment, say
 
-PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
-\usepackage[utf8]{inputenc}
-\usepackage[%(encoding)s]{fontenc}
-%(fonts)s
-\usepackage{amsmath,amssymb,graphicx,longtable,array,pdflscape}
-\usepackage[margin=1.8cm]{geometry}
-\usepackage[hidelinks]{hyperref}
-\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdfsubject={%(subject)s}, pdflang={%(lang)s}}
-\allowdisplaybreaks
-\setlength{\emergencystretch}{3em}
-\makeatletter
-\newcommand{\floatbarrier}{\par\ifx\@deferlist\@empty\else\clearpage\fi}
-\makeatother
-\pdfobjcompresslevel=0
-%(names)s
-\setlength{\parskip}{0.4em}\setlength{\parindent}{0pt}
-\title{%(title)s}
-\author{%(byline)s}
-\date{%(course)s}
-\begin{document}
-\maketitle
-"""
-SUBJECT = Text("Weight initialisation of neural networks: derived by sympy, verified by Monte Carlo",
-               "Khởi tạo trọng số mạng nơ-ron: suy ra bằng sympy, kiểm chứng bằng Monte Carlo")
+SUBJECT = say("handout_subject")
 HANDOUT_LINE = 85.0
 """Characters of 10 pt math in the handout's text width."""
 FONTS = {"en": ("T5", "\\usepackage{lmodern}"), "vi": ("T5", "\\usepackage{lmodern}")}
@@ -55,12 +32,15 @@ def document(handout: Handout, lang: str, figure_dir: str = "figures") -> tuple[
     encoding, fonts = FONTS[lang]
     files: dict[str, bytes] = {}
     body = [render(block, lang, files, figure_dir) for block in handout.blocks]
-    head = PREAMBLE % {"encoding": encoding, "fonts": fonts, "names": NAMES[lang],
-                       "title": tex_escape(handout.title(lang)), "lang": lang,
-                       "author": tex_escape(handout.author or f"initproof {version('initproof')}"),
-                       "byline": tex_escape(handout.author), "course": tex_escape(handout.course),
-                       "subject": SUBJECT(lang)}
-    return head + "\n\n".join(body) + "\n\\end{document}\n", files
+    return environment().get_template("handout.tex.j2").render(
+        encoding=encoding, fonts=fonts, names=NAMES[lang], body="\n\n".join(body), **front_matter(handout, lang)), files
+
+
+def front_matter(handout: Handout, lang: str) -> dict[str, str]:
+    """What a document's title page and PDF metadata say: title, author (initproof when none is given),
+    byline, course, subject and language."""
+    return {"title": handout.title(lang), "author": handout.author or f"initproof {version('initproof')}",
+            "byline": handout.author, "course": handout.course, "subject": SUBJECT(lang), "lang": lang}
 
 
 @singledispatch

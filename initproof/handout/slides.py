@@ -10,7 +10,6 @@ outline follows the handout's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import version
 from pathlib import Path
 
 from initproof import derive
@@ -21,27 +20,8 @@ from .blocks import DerivationBlock, Figure, Heading, Paragraph, Question, Table
 from .content import Handout
 from .figures import to_pdf
 from .pdf import compiled, edited, outputs  # noqa: F401  (the slides write the same files as the PDF handout)
+from .prose import environment
 
-PREAMBLE = r"""\documentclass[10pt,aspectratio=169]{beamer}
-\usepackage[utf8]{inputenc}
-\usepackage[T5]{fontenc}
-\usepackage{lmodern}
-\usepackage{amsmath,amssymb,graphicx,array}
-\usetheme{default}
-\setbeamertemplate{navigation symbols}{}
-\setbeamertemplate{footline}[frame number]
-\setbeamertemplate{frametitle continuation}[from second][(\insertcontinuationcount)]
-\setbeamerfont{frametitle}{size=\large}
-\allowdisplaybreaks
-\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdfsubject={%(subject)s}, pdflang={%(lang)s}}
-\title{%(title)s}
-\author{%(byline)s}
-\date{%(course)s}
-\begin{document}
-\begin{frame}
-\titlepage
-\end{frame}
-"""
 LEAD = 420
 """Characters of prose that fit on a frame above (or beside) what it leads to."""
 LINES = 17
@@ -70,11 +50,8 @@ def document(handout: Handout, lang: str, figure_dir: str = "figures") -> tuple[
             frames += FRAMES[type(block)](block, lang, section, lead[-1] if short else "", files, figure_dir)
             lead = []
     frames += [_text_frame(section, text) for text in lead]
-    head = PREAMBLE % {"title": tex_escape(handout.title(lang)), "lang": lang,
-                       "author": tex_escape(handout.author or f"initproof {version('initproof')}"),
-                       "byline": tex_escape(handout.author), "course": tex_escape(handout.course),
-                       "subject": latex.SUBJECT(lang)}
-    return head + "\n\n".join(frames) + "\n\\end{document}\n", files
+    return environment().get_template("slides.tex.j2").render(
+        body="\n\n".join(frames), **latex.front_matter(handout, lang)), files
 
 
 def _frame(title: str, body: str, options: str = "") -> str:

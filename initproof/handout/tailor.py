@@ -10,6 +10,7 @@ from initproof.derive.text import Text
 
 from .blocks import Block, Heading, Paragraph, Question, Table
 from .content import Handout
+from .prose import say
 
 APPENDIX = "appendix"
 """The name of the sections without a number (the appendix and what follows it)."""
@@ -50,7 +51,7 @@ def tailor(handout: Handout, title: str | None = None, author: str = "", course:
     if not student:
         return tailored, None
     questions = [block for block in blocks if isinstance(block, Question)]
-    key_title = Text(f"{named.en}: answers", f"{named.vi}: đáp án")
+    key_title = say("answers_title", title=named)
     key = replace(tailored, title=key_title, blocks=questions)
     hidden = [replace(block, answer=None, erratum=None) if isinstance(block, Question) else block for block in blocks]
     return replace(tailored, blocks=hidden), key
@@ -69,5 +70,4 @@ def _within(blocks: list[Block], chosen: list[str]) -> list[Block]:
 
 def _left_out(table: Table) -> Paragraph:
     rows = len(table.rows)
-    return Paragraph(Text(f"(A table of {rows} rows is in the full handout: initproof handout without --short.)",
-                          f"(Bảng {rows} dòng có trong bản đầy đủ: initproof handout không có --short.)"))
+    return Paragraph(say("short_left_out", rows=rows))
