@@ -18,7 +18,7 @@ SEED = 5
 TITLES = {"en": ["1. Motivation: vanishing and exploding gradients", "4. Evidence: Monte Carlo checks",
                  "5. Training experiments", "6. Summary and review questions",
                  "7. Review questions of the notes, answered"],
-          "vi": ["1. Động lực: gradient biến mất và bùng nổ", "4. Bằng chứng: kiểm chứng Monte Carlo",
+          "vi": ["1. Động lực: Gradient Vanishing và Exploding Gradient", "4. Bằng chứng: kiểm chứng Monte Carlo",
                  "5. Thí nghiệm huấn luyện", "6. Tóm tắt và câu hỏi ôn tập", "Khai triển Maclaurin của tanh",
                  "7. Câu hỏi ôn tập của bài giảng"]}
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
