@@ -255,7 +255,8 @@ class NetworkCheck:
 
     def cost(self) -> Cost:
         """Estimated time and peak memory of :meth:`run`."""
-        costs = [cost(width, self.depth, self.replicates, BATCH, self.precision()) for width in self.widths()]
+        costs = [cost(width, self.depth, self.replicates, BATCH, self.precision(), gaussian=self.weights is None)
+                 for width in self.widths()]
         return sum(costs[1:], costs[0])
 
     def networks(self) -> list[tuple[tuple, Network]]:
