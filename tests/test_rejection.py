@@ -317,3 +317,24 @@ def test_a_deepnet_step_that_forgets_layernorms_scale_is_rejected() -> None:
     with pytest.raises(DerivationError, match="does not hold"):
         d.then(layers.rate * beta**2 * layers.size / alpha**2, "summation", *NOTE)
     d.then(2 * layers.rate * beta**2 * layers.size / alpha**2, "summation", *NOTE)
+
+
+def test_a_saturated_unit_whose_chain_rule_forgets_the_input_is_rejected() -> None:
+    from initproof.derive.library import gradients as g
+
+    d = Builder("wrong", TITLE, (g.UNIT, g.TARGET), Model())
+    loss = (sigmoid(g.w * g.x) - g.t) ** 2 / 2
+    without_input = (sigmoid(g.w * g.x) - g.t) * sigmoid(g.w * g.x) * (1 - sigmoid(g.w * g.x))
+    with pytest.raises(DerivationError, match="step 1"):
+        d.step(sp.Derivative(loss, g.w), without_input, "chain rule", *NOTE, (g.UNIT,))
+    d.step(sp.Derivative(loss, g.w), without_input * g.x, "chain rule", *NOTE, (g.UNIT,))
+
+
+def test_the_notes_update_read_as_a_decrease_is_rejected() -> None:
+    from initproof.derive.library import gradients as g
+
+    d = Builder("wrong", TITLE, (g.UNIT,), Model())
+    values = (sp.Rational("0.919"), g.NOTES_RATE, sp.Rational("-0.0002"))
+    with pytest.raises(DerivationError, match="step 1"):
+        d.step(sp.Subs(g.theta - g.eta * g.g, (g.theta, g.eta, g.g), values), sp.Float("0.918998", 7), "arithmetic",
+               *NOTE)

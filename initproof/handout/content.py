@@ -113,6 +113,7 @@ def _motivation(outcomes: list[Outcome]) -> list[Block]:
     g = derive.get("gradient-vanishing")
     b5, b8 = g.named("bound-5").rhs, g.named("bound-8").rhs
     large = float(g.named("sigmoid-derivative-large-z").rhs)
+    unit = derive.get("saturated-unit")
     w, lr, grad = sp.Rational("0.919"), sp.Rational("0.01"), sp.Rational("-0.0002")
     updated = w - lr * grad
     by_key = {o.key: o for o in outcomes}
@@ -121,11 +122,13 @@ def _motivation(outcomes: list[Outcome]) -> list[Block]:
     return [
         Heading(say("motivation_heading")),
         Paragraph(say("motivation_bound", b5=b5, b8=b8, depth=len(textbook.layers), reached=reached)),
-        Paragraph(say("motivation_saturation", large=large, updated=float(updated), change=float(updated - w))),
+        Paragraph(say("motivation_saturation", large=large, updated=float(updated), change=float(updated - w),
+                      unit=unit)),
         Paragraph(say("motivation_symmetry", symmetric=symmetric)),
         Figure("activations", say("motivation_figure_activations"), figures.activations),
         DerivationBlock("activation-derivatives"),
         DerivationBlock("gradient-vanishing"),
+        DerivationBlock("saturated-unit"),
     ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 def significant(value: float, measured: bool = False) -> str:
     """Four significant digits; powers of ten in TeX form (``7.157 \\times 10^{-7}``); a
     ``measured`` value keeps its trailing zeros (``1.000``, not ``1``)."""
+    value = float(value)
     text = f"{value:#.4g}" if measured else f"{value:.4g}"
     if "e" not in text:
         return text

@@ -78,3 +78,26 @@ def gradient_vanishing() -> list:
             tolerance=1e-12,
         ),
     ]
+
+
+@register("saturated-unit")
+def saturated_unit() -> list:
+    d = derive.get("saturated-unit")
+    weight, point = (float(value) for value in d.named("gradient").lhs.args[2][:2])
+
+    def loss(w: complex) -> complex:
+        """The unit run forward: ``L = sigma(w x)^2 / 2`` (target 0)."""
+        return 0.5 * (1.0 / (1.0 + np.exp(-w * point))) ** 2
+
+    def slope(rng: np.random.Generator) -> float:
+        """``dL/dw`` by the complex step ``Im L(w + ih) / h``: no difference of nearby values, so no
+        cancellation (the unit is saturated, and ``L`` barely changes with ``w``)."""
+        step = 1e-30
+        return float(loss(complex(weight, step)).imag / step)
+
+    return [ExactCheck("saturated-unit", "gradient",
+                       Text(f"dL/dw of one sigmoid unit at w = {weight}, x = {point:.4f} (target 0), by the "
+                            "complex step in float64",
+                            f"dL/dw của một nơ-ron sigmoid tại w = {weight}, x = {point:.4f} (đích 0), bằng bước "
+                            "phức float64"),
+                       float(d.named("gradient").rhs), slope, tolerance=1e-10)]
