@@ -151,12 +151,14 @@ def simulate_shared(networks: Sequence[Network], draw: Callable, width: int, rng
     keep = workers * depth * width * width * np.dtype(dtype).itemsize <= kept_weights
     generators = rng.spawn(replicates)
     seen = workers * depth * len(networks) * _seen_values(width, batch) * np.dtype(dtype).itemsize <= kept_weights
-    replicate = (_replicate_projected if draw is standard_normal and seen and projected(width, batch, len(networks))
-                 else partial(_replicate, draw=draw, keep=keep))
+    products = (partial(SeenDirections, width, batch, dtype)
+                if draw is standard_normal and seen and projected(width, batch, len(networks))
+                else partial(WholeMatrices, draw, width, dtype, keep))
     runs = []
     with threadpool_limits(1, user_api="blas"):  # one reduction order, whatever BLAS would choose
         with ThreadPoolExecutor(workers) as pool:
-            jobs = [pool.submit(replicate, networks, width, batch, dtype, replicate=r, rng=generator)
+            jobs = [pool.submit(_replicate, networks, width, batch, dtype, products=products, replicate=r,
+                                rng=generator)
                     for r, generator in enumerate(generators)]
             for job in jobs:
                 runs.append(job.result())
@@ -179,34 +181,25 @@ def projected(width: int, batch: int, networks: int = 1) -> bool:
     return 16 * batch * networks <= width
 
 
-def _replicate(networks: Sequence[Network], width: int, batch: int, dtype: type, *, draw: Callable, keep: bool,
+def _replicate(networks: Sequence[Network], width: int, batch: int, dtype: type, *, products: Callable,
                replicate: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Replicate ``replicate`` of every network that has one: per network, per layer ``q_l``, gradient second
-    moments and unit spreads (empty for a network with fewer replicates)."""
+    moments and unit spreads (empty for a network with fewer replicates). ``products(seeds, biased)`` makes
+    the layers' :class:`WholeMatrices` or :class:`SeenDirections` from one seed a layer."""
     active = [k for k, n in enumerate(networks) if replicate < n.replicates]
     depth = max(networks[k].depth for k in active)
-    seeds = rng.bit_generator.seed_seq.spawn(depth)
-
-    biased = any(networks[k].bias_var for k in active)
-
-    def layer_draws(layer: int, bias: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-        """A layer's weights and, when asked, its biases: from the layer's own seed, so that what one network
-        draws does not depend on the others or on their depths."""
-        generator = np.random.default_rng(seeds[layer])
-        weights = draw(generator, (width, width), dtype)
-        return weights, generator.standard_normal(width) if bias else None
-
+    layers = products(rng.bit_generator.seed_seq.spawn(depth), any(networks[k].bias_var for k in active))
     x = rng.standard_normal((batch, width))
     top = rng.standard_normal((batch, width)).astype(dtype)
     a = {k: (np.sqrt(networks[k].q0) * x).astype(dtype) for k in active}
     out = {k: (np.empty(networks[k].depth), np.empty(networks[k].depth), np.empty(networks[k].depth))
            for k in active}
-    kept, slopes = [], {k: [] for k in active}
+    slopes = {k: [] for k in active}
     for layer in range(depth):
-        w, bias = layer_draws(layer, biased)
+        bias = layers.forward_layer(layer)
         for k in (k for k in active if layer < networks[k].depth):
             net = networks[k]
-            z = a[k] @ w.T
+            z = layers.forward(k, a[k])
             z *= net.scale
             if net.bias_var:
                 z += (np.sqrt(net.bias_var) * bias).astype(dtype)
@@ -214,58 +207,73 @@ def _replicate(networks: Sequence[Network], width: int, batch: int, dtype: type,
             out[k][2][layer] = _spread(z) if net.spread else np.nan
             slopes[k].append(np.asarray(net.dphi(z), dtype=dtype))
             a[k] = net.phi(z).astype(dtype, copy=False)
-        if keep:
-            kept.append(w)
-        del w
     g = {k: top for k in active}
     for layer in reversed(range(depth)):
-        w = kept.pop() if keep else layer_draws(layer)[0]
+        layers.backward_layer(layer)
         for k in (k for k in active if layer < networks[k].depth):
-            g[k] = (g[k] * slopes[k].pop()) @ w
+            g[k] = layers.backward(k, g[k] * slopes[k].pop())
             g[k] *= networks[k].scale
             out[k][1][layer] = np.mean(np.square(g[k], dtype=np.float64))
     return [out.get(k, (np.empty(0),) * 3) for k in range(len(networks))]
 
 
-def _replicate_projected(networks: Sequence[Network], width: int, batch: int, dtype: type, *, replicate: int,
-                         rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """:func:`_replicate` for Gaussian weights, each layer drawing only what its batch sees (the module's
-    note, :func:`seen_forward` and :func:`seen_backward`). Each network draws its own :math:`H` and
-    :math:`F` from the layer's seed, so networks that share a call are independent."""
-    active = [k for k, n in enumerate(networks) if replicate < n.replicates]
-    depth = max(networks[k].depth for k in active)
-    layers = [np.random.default_rng(seed) for seed in rng.bit_generator.seed_seq.spawn(depth)]
-    biased = any(networks[k].bias_var for k in active)
-    seen = min(width, batch)
-    x = rng.standard_normal((batch, width))
-    top = rng.standard_normal((batch, width)).astype(dtype)
-    a = {k: (np.sqrt(networks[k].q0) * x).astype(dtype) for k in active}
-    out = {k: (np.empty(networks[k].depth), np.empty(networks[k].depth), np.empty(networks[k].depth))
-           for k in active}
-    kept, slopes = {k: [] for k in active}, {k: [] for k in active}
-    for layer, generator in enumerate(layers):
-        bias = generator.standard_normal(width) if biased else None
-        for k in (k for k in active if layer < networks[k].depth):
-            net = networks[k]
-            h = standard_normal(generator, (seen, width), dtype)
-            z, q = seen_forward(a[k], h)
-            z *= net.scale
-            if net.bias_var:
-                z += (np.sqrt(net.bias_var) * bias).astype(dtype)
-            out[k][0][layer] = np.mean(np.square(z, dtype=np.float64))
-            out[k][2][layer] = _spread(z) if net.spread else np.nan
-            slopes[k].append(np.asarray(net.dphi(z), dtype=dtype))
-            kept[k].append((q, h))
-            a[k] = net.phi(z).astype(dtype, copy=False)
-    g = {k: top for k in active}
-    for layer in reversed(range(depth)):
-        for k in (k for k in active if layer < networks[k].depth):
-            q, h = kept[k].pop()
-            f = standard_normal(layers[layer], (seen, width), dtype)
-            g[k] = seen_backward(g[k] * slopes[k].pop(), q, h, f)
-            g[k] *= networks[k].scale
-            out[k][1][layer] = np.mean(np.square(g[k], dtype=np.float64))
-    return [out.get(k, (np.empty(0),) * 3) for k in range(len(networks))]
+class WholeMatrices:
+    """Each layer's matrix drawn whole from the layer's own seed (so that what one network draws does not
+    depend on the others or on their depths) and shared by the networks; kept for the backward pass when
+    ``keep``, else drawn again from the seed. Biases, when any network has them, come after the matrix."""
+
+    def __init__(self, draw: Callable, width: int, dtype: type, keep: bool, seeds: list, biased: bool):
+        self.draw, self.width, self.dtype, self.keep, self.seeds, self.biased = draw, width, dtype, keep, seeds, biased
+        self.kept: list[np.ndarray] = []
+        self.matrix = None
+
+    def forward_layer(self, layer: int) -> np.ndarray | None:
+        """Draw the layer's matrix; its biases, or None."""
+        generator = np.random.default_rng(self.seeds[layer])
+        self.matrix = self.draw(generator, (self.width, self.width), self.dtype)
+        if self.keep:
+            self.kept.append(self.matrix)
+        return generator.standard_normal(self.width) if self.biased else None
+
+    def forward(self, network: int, a: np.ndarray) -> np.ndarray:
+        return a @ self.matrix.T
+
+    def backward_layer(self, layer: int) -> None:
+        """The layer's matrix again: kept, or drawn again from its seed."""
+        self.matrix = (self.kept.pop() if self.keep else
+                       self.draw(np.random.default_rng(self.seeds[layer]), (self.width, self.width), self.dtype))
+
+    def backward(self, network: int, upstream: np.ndarray) -> np.ndarray:
+        return upstream @ self.matrix
+
+
+class SeenDirections:
+    """Gaussian layers that draw only what each network's batch sees (the module's note, :func:`seen_forward`
+    and :func:`seen_backward`): from the layer's seed its biases, then each network's :math:`H` in turn, and
+    on the way back each network's :math:`F`; so networks that share a call are independent."""
+
+    def __init__(self, width: int, batch: int, dtype: type, seeds: list, biased: bool):
+        self.width, self.seen, self.dtype, self.biased = width, min(width, batch), dtype, biased
+        self.generators = [np.random.default_rng(seed) for seed in seeds]
+        self.kept: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self.generator = None
+
+    def forward_layer(self, layer: int) -> np.ndarray | None:
+        self.generator = self.generators[layer]
+        return self.generator.standard_normal(self.width) if self.biased else None
+
+    def forward(self, network: int, a: np.ndarray) -> np.ndarray:
+        h = standard_normal(self.generator, (self.seen, self.width), self.dtype)
+        z, q = seen_forward(a, h)
+        self.kept.setdefault(network, []).append((q, h))
+        return z
+
+    def backward_layer(self, layer: int) -> None:
+        self.generator = self.generators[layer]
+
+    def backward(self, network: int, upstream: np.ndarray) -> np.ndarray:
+        q, h = self.kept[network].pop()
+        return seen_backward(upstream, q, h, standard_normal(self.generator, (self.seen, self.width), self.dtype))
 
 
 def seen_forward(a: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -45,7 +45,6 @@ class Handout:
     course: str = ""
 
 
-
 def build(seed: int = 0, settings: Settings | None = None, timings=None) -> Handout:
     """Derive, verify (with ``seed``) and assemble the handout; ``timings`` records the stages."""
     measure = timings.measure if timings else (lambda stage, action: action())
@@ -114,15 +113,15 @@ def _motivation(outcomes: list[Outcome]) -> list[Block]:
     b5, b8 = g.named("bound-5").rhs, g.named("bound-8").rhs
     large = float(g.named("sigmoid-derivative-large-z").rhs)
     unit = derive.get("saturated-unit")
-    w, lr, grad = sp.Rational("0.919"), sp.Rational("0.01"), sp.Rational("-0.0002")
-    updated = w - lr * grad
+    step = unit.named("notes-update")
+    theta = step.lhs.args[2][0]
     by_key = {o.key: o for o in outcomes}
     symmetric, textbook = by_key["gradient-vanishing/symmetry"], by_key["xavier-sigmoid/sigmoid"]
     reached = textbook.layers[0]
     return [
         Heading(say("motivation_heading")),
         Paragraph(say("motivation_bound", b5=b5, b8=b8, depth=len(textbook.layers), reached=reached)),
-        Paragraph(say("motivation_saturation", large=large, updated=float(updated), change=float(updated - w),
+        Paragraph(say("motivation_saturation", large=large, updated=float(step.rhs), change=float(step.rhs - theta),
                       unit=unit)),
         Paragraph(say("motivation_symmetry", symmetric=symmetric)),
         Figure("activations", say("motivation_figure_activations"), figures.activations),
