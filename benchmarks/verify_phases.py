@@ -2,7 +2,7 @@
 
 Each run is a fresh interpreter (imports are cold, the cache of checked derivations is warm, as after a
 first run) that times, in the order the command takes them: importing sympy, the rest of the command
-line, the verification modules (scipy.special among them), parsing the rule, the exact-gain derivation,
+line, the verification modules (numpy among them), parsing the rule, the exact-gain derivation,
 the cost estimate, the simulation (drawing and products, on every core), the predictions and
 intervals, and the output. Prints the median of each phase over the runs and its share of the whole.
 
@@ -27,7 +27,7 @@ mark("import sympy")
 from initproof import cli
 mark("import the command line")
 from initproof.verify import checks, report, rule
-mark("import verify (scipy.special)")
+mark("import verify (numpy)")
 measure = checks.measure_networks
 def timed_measure(*args, **kwargs):
     mark("before the simulation")

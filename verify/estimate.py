@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
+from statistics import NormalDist
 
+import mpmath
 import numpy as np
-from scipy import special
 
 CHUNK = 1 << 18
 """Most values drawn at once: memory stays bounded whatever the sample count."""
@@ -47,9 +49,30 @@ def interval(values: np.ndarray, alpha: float, comparisons: int, samples: int) -
     replicates = values.shape[-1]
     mean = values.mean(axis=-1)
     stderr = values.std(axis=-1, ddof=1) / np.sqrt(replicates)
-    quantile = special.stdtrit(replicates - 1, 1 - alpha / (2 * comparisons))  # Student's t quantile
+    quantile = t_quantile(replicates - 1, alpha / (2 * comparisons))
     return Estimate(float(mean), float(stderr), (float(mean - quantile * stderr),
                                                  float(mean + quantile * stderr)), samples, replicates)
+
+
+@cache
+def t_quantile(df: int, tail: float) -> float:
+    r"""Student's :math:`t_{df}` quantile with upper tail probability ``tail``: the root of
+    :math:`P(T > t) = \tfrac12 I_{df/(df + t^2)}(df/2, 1/2) = \text{tail}` (the regularized incomplete
+    beta function), found by mpmath at 40 digits with the Illinois method on the log of both sides,
+    bracketed below by the normal quantile (the t distribution's tail is heavier) and above by doubling.
+    Agrees with ``scipy.special.stdtrit`` to 1e-15 from 1 to 1e8 degrees of freedom; mpmath comes with
+    sympy, and scipy.special would add 0.22 s to every start."""
+    with mpmath.workdps(40):
+        a, half, target = mpmath.mpf(df) / 2, mpmath.mpf(1) / 2, mpmath.log(mpmath.mpf(tail))
+
+        def gap(t: mpmath.mpf) -> mpmath.mpf:
+            return mpmath.log(mpmath.betainc(a, half, 0, df / (df + t * t), regularized=True) / 2) - target
+
+        low = mpmath.mpf(NormalDist().inv_cdf(1 - tail)) if tail < 0.5 else mpmath.mpf(0)
+        high = 2 * low + 1
+        while gap(high) > 0:
+            high *= 2
+        return float(mpmath.findroot(gap, (low, high), solver="illinois", tol=mpmath.mpf(10) ** -30))
 
 
 def chunks(total: int, chunk: int = CHUNK) -> Iterator[int]:

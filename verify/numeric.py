@@ -7,7 +7,6 @@ from functools import cache
 
 import numpy as np
 import sympy as sp
-from scipy import special
 from sympy.codegen.cfunctions import expm1, log1p
 
 from initproof import derive
@@ -31,11 +30,20 @@ def _heaviside(u: np.ndarray, at_zero: float = 0.5) -> np.ndarray:
     return step
 
 
-MODULES = [{"sigmoid": special.expit, "Heaviside": _heaviside, "softplus": _softplus, "where": np.where,
-            "expm1": np.expm1, "log1p": np.log1p}, "scipy", "numpy"]
-"""sigmoid through scipy's overflow-free ``expit``, softplus and the unit step as above, a ``Piecewise``
-as nested ``numpy.where`` (twice as fast as ``numpy.select``), ``expm1`` and ``log1p`` from numpy (scipy's
-take 40 times as long in float32); erf and friends from scipy."""
+def _sigmoid(u: np.ndarray) -> np.ndarray:
+    r""":math:`1/(1 + e^{-u})` as :math:`1/(1 + e^{-|u|})` for :math:`u \ge 0` and
+    :math:`e^{-|u|}/(1 + e^{-|u|})` below: no overflow, full relative precision in both tails, the dtype of
+    ``u``."""
+    small = np.exp(-np.abs(u))
+    return np.where(u >= 0, 1, small) / (1 + small)
+
+
+NUMPY = {"sigmoid": _sigmoid, "Heaviside": _heaviside, "softplus": _softplus, "where": np.where,
+         "expm1": np.expm1, "log1p": np.log1p}
+MODULES = ([NUMPY, "numpy"], [NUMPY, "scipy", "numpy"])
+"""The sigmoid, softplus and the unit step as above, a ``Piecewise`` as nested ``numpy.where`` (twice as fast
+as ``numpy.select``), ``expm1`` and ``log1p`` from numpy (scipy's take 40 times as long in float32); and,
+only for an expression numpy cannot evaluate (erf and friends), scipy, whose import takes 0.22 s."""
 _U, _C = sp.Wild("u"), sp.Wild("c", exclude=[z])
 
 
@@ -81,7 +89,7 @@ def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], n
     Branches of a ``Piecewise`` are all evaluated (:func:`fast`); overflow in a
     branch that is not selected (``exp(z)`` for large ``z``) is silenced.
     """
-    compiled = sp.lambdify(variable, fast(stable(expr)), modules=MODULES, cse=True)
+    compiled = _compiled(fast(stable(expr)), variable)
     overflow = "ignore" if expr.has(sp.Piecewise) else "warn"
 
     def evaluate(values: np.ndarray) -> np.ndarray:
@@ -93,6 +101,19 @@ def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], n
         return np.broadcast_to(result, np.shape(values)) * 1.0
 
     return evaluate
+
+
+def _compiled(expr: sp.Expr, variable: sp.Symbol) -> Callable:
+    """``expr`` compiled with numpy alone where it can be, else with scipy too: a function numpy lacks
+    (``erf``) is left unknown or taken from ``math``, and fails on an array at once."""
+    numpy_only, with_scipy = MODULES
+    compiled = sp.lambdify(variable, expr, modules=numpy_only, cse=True)
+    try:
+        with np.errstate(all="ignore"):
+            compiled(np.linspace(-1.0, 1.0, 3))
+    except (NameError, TypeError):
+        return sp.lambdify(variable, expr, modules=with_scipy, cse=True)
+    return compiled
 
 
 @cache
