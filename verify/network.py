@@ -71,19 +71,24 @@ def gaussian_weights(variance: float) -> Weights:
 def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: type) -> np.ndarray:
     r"""Standard normal draws: numpy's ziggurat in float64; in float32, Box and Muller's transform
     of float32 uniforms, :math:`\sqrt{-2 \log(1 - u_1)}\,(\cos, \sin)(2\pi u_2)`, 1.5 times as fast
-    here (0.50 against 0.73 ms for 65,536 values). Its uniforms have 24 bits, so it never draws
+    here (0.50 against 0.73 ms for 65,536 values), computed in place in the uniforms' array (fresh
+    temporaries cost page faults: a network 6% faster). Its uniforms have 24 bits, so it never draws
     beyond 5.77 standard deviations (probability 8e-9: the variance is 3e-7 short, relative)."""
     if np.dtype(dtype) != np.float32:
         return rng.standard_normal(shape, dtype=dtype)
     size = int(np.prod(shape))
-    half = (size + 1) // 2
-    u = rng.random((2, half), dtype=np.float32)
-    radius = np.sqrt(np.float32(-2) * np.log1p(-u[0]))
-    angle = np.float32(2 * np.pi) * u[1]
-    out = np.empty(2 * half, dtype=np.float32)
-    np.multiply(radius, np.cos(angle), out=out[:half])
-    np.multiply(radius, np.sin(angle), out=out[half:])
-    return out[:size].reshape(shape)
+    values = rng.random((2, (size + 1) // 2), dtype=np.float32)
+    radius, angle = values
+    np.negative(radius, out=radius)
+    np.log1p(radius, out=radius)
+    radius *= np.float32(-2)
+    np.sqrt(radius, out=radius)
+    angle *= np.float32(2 * np.pi)
+    cosine = np.cos(angle)
+    np.sin(angle, out=angle)
+    angle *= radius
+    radius *= cosine
+    return values.reshape(-1)[:size].reshape(shape)
 
 
 def uniform_weights(bound: float) -> Weights:
