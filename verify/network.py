@@ -208,7 +208,7 @@ def _replicate(networks: Sequence[Network], width: int, batch: int, dtype: type,
             z *= net.scale
             if net.bias_var:
                 z += (np.sqrt(net.bias_var) * bias).astype(dtype)
-            out[k][0][layer] = np.mean(np.square(z, dtype=np.float64))
+            out[k][0][layer] = _second_moment(z)
             out[k][2][layer] = _spread(z) if net.spread else np.nan
             slopes[k].append(np.asarray(net.dphi(z), dtype=dtype))
             a[k] = net.phi(z).astype(dtype, copy=False)
@@ -218,7 +218,7 @@ def _replicate(networks: Sequence[Network], width: int, batch: int, dtype: type,
         for k in (k for k in active if layer < networks[k].depth):
             g[k] = layers.backward(k, g[k] * slopes[k].pop())
             g[k] *= networks[k].scale
-            out[k][1][layer] = np.mean(np.square(g[k], dtype=np.float64))
+            out[k][1][layer] = _second_moment(g[k])
     return [out.get(k, (np.empty(0),) * 3) for k in range(len(networks))]
 
 
@@ -350,6 +350,14 @@ def _timed(work: Callable[[], object]) -> float:
     start = time.perf_counter()
     work()
     return max(time.perf_counter() - start, 1e-9)
+
+
+def _second_moment(values: np.ndarray) -> float:
+    """The mean of the squares, by BLAS's dot product in the values' own dtype: seven times as fast here
+    as squaring into float64, and its rounding (2e-8 relative for 64 x 256 float32 values) is far below
+    any interval it enters."""
+    flat = values.reshape(-1)
+    return float(flat @ flat) / flat.size
 
 
 def _spread(z: np.ndarray) -> float:
