@@ -70,9 +70,9 @@ def gaussian_weights(variance: float) -> Weights:
 
 def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: type) -> np.ndarray:
     r"""Standard normal draws: numpy's ziggurat in float64; in float32, Box and Muller's transform
-    of float32 uniforms, :math:`\sqrt{-2 \log(1 - u_1)}\,(\cos, \sin)(2\pi u_2)`, 1.5 times as fast
-    here (0.50 against 0.73 ms for 65,536 values), computed in place in the uniforms' array (fresh
-    temporaries cost page faults: a network 6% faster). Its uniforms have 24 bits, so it never draws
+    of float32 uniforms, :math:`\sqrt{-2 \log(1 - u_1)}\,(\cos, \sin)(2\pi u_2)`, computed in place in
+    the uniforms' array (fresh temporaries cost page faults): 2.6 times as fast as numpy's float32
+    ziggurat here (0.27 against 0.72 ms for 65,536 values). Its uniforms have 24 bits, so it never draws
     beyond 5.77 standard deviations (probability 8e-9: the variance is 3e-7 short, relative)."""
     if np.dtype(dtype) != np.float32:
         return rng.standard_normal(shape, dtype=dtype)
