@@ -8,6 +8,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
+from sympy.printing.numpy import NumPyPrinter
 
 from initproof import derive
 from initproof.derive.activations import derivative
@@ -40,10 +41,12 @@ def _sigmoid(u: np.ndarray) -> np.ndarray:
 
 NUMPY = {"sigmoid": _sigmoid, "Heaviside": _heaviside, "softplus": _softplus, "where": np.where,
          "expm1": np.expm1, "log1p": np.log1p}
-MODULES = ([NUMPY, "numpy"], [NUMPY, "scipy", "numpy"])
+MODULES = ([NUMPY, np], [NUMPY, "scipy", "numpy"])
 """The sigmoid, softplus and the unit step as above, a ``Piecewise`` as nested ``numpy.where`` (twice as fast
 as ``numpy.select``), ``expm1`` and ``log1p`` from numpy (scipy's take 40 times as long in float32); and,
-only for an expression numpy cannot evaluate (erf and friends), scipy, whose import takes 0.22 s."""
+only for an expression numpy cannot evaluate (erf and friends), scipy, whose import takes 0.22 s. numpy is
+given as the module itself: named as a string, lambdify executes ``from numpy import *`` and
+``from numpy.linalg import *`` at its first use (77 ms)."""
 _U, _C = sp.Wild("u"), sp.Wild("c", exclude=[z])
 
 
@@ -107,7 +110,9 @@ def _compiled(expr: sp.Expr, variable: sp.Symbol) -> Callable:
     """``expr`` compiled with numpy alone where it can be, else with scipy too: a function numpy lacks
     (``erf``) is left unknown or taken from ``math``, and fails on an array at once."""
     numpy_only, with_scipy = MODULES
-    compiled = sp.lambdify(variable, expr, modules=numpy_only, cse=True)
+    printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                            "user_functions": {name: name for name in NUMPY}})  # as lambdify makes it for "numpy"
+    compiled = sp.lambdify(variable, expr, modules=numpy_only, printer=printer, cse=True)
     try:
         with np.errstate(all="ignore"):
             compiled(np.linspace(-1.0, 1.0, 3))
