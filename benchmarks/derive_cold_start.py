@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+from installed import compile_package
+
 IMPORT_SYMPY = "import sympy"
 BUILD_ALL = "import derive; derive.all_derivations()"
 DERIVE_HE_RELU = "from initproof.cli import main; main(['derive', 'he-relu'])"
@@ -46,6 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    compile_package()
     with tempfile.TemporaryDirectory() as directory:
         cached = {"INITPROOF_CACHE_DIR": directory}
         sympy = statistics.median(wall_time(IMPORT_SYMPY) for _ in range(args.repeat))

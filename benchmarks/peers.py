@@ -22,6 +22,8 @@ import sys
 import time
 from importlib.util import find_spec
 
+from installed import compile_package
+
 CASES = (("relu", 2.0, 256, 20), ("tanh", 1.0, 256, 50), ("relu", 2.0, 1024, 10))
 REPLICATES, BATCH = 64, 64
 
@@ -108,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     rounds = parser.parse_args().rounds
+    compile_package()
     for name, gain, width, depth in CASES:
         tools = _commands(name, gain, width, depth)
         times: dict[str, list[float]] = {tool: [] for tool in tools}

@@ -17,6 +17,8 @@ import statistics
 import subprocess
 import sys
 
+from installed import compile_package
+
 PHASES = """
 import json, sys, time
 marks = [("start", time.perf_counter())]
@@ -61,6 +63,7 @@ def main() -> None:
     parser.add_argument("--var-w", default="2/n")
     parser.add_argument("--depth", type=int, default=20)
     args = parser.parse_args()
+    compile_package()
     runs = [json.loads(subprocess.run([sys.executable, "-c", PHASES, args.activation, args.var_w, str(args.depth)],
                                       check=True, capture_output=True, text=True).stdout)
             for _ in range(args.repeat)]
