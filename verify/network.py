@@ -155,9 +155,8 @@ def simulate_shared(networks: Sequence[Network], draw: Callable, width: int, rng
     workers = min(os.cpu_count() or 1, replicates)
     keep = workers * depth * width * width * np.dtype(dtype).itemsize <= kept_weights
     generators = rng.spawn(replicates)
-    seen = workers * depth * len(networks) * _seen_values(width, batch) * np.dtype(dtype).itemsize <= kept_weights
-    products = (partial(SeenDirections, width, batch, dtype)
-                if draw is standard_normal and seen and projected(width, batch, len(networks))
+    seen = draw is standard_normal and seen_only(width, batch, depth, dtype, workers, len(networks), kept_weights)
+    products = (partial(SeenDirections, width, batch, dtype) if seen
                 else partial(WholeMatrices, draw, width, dtype, keep))
     runs = []
     with threadpool_limits(1, user_api="blas"):  # one reduction order, whatever BLAS would choose
@@ -173,9 +172,13 @@ def simulate_shared(networks: Sequence[Network], draw: Callable, width: int, rng
                         n.replicates * batch * width) for k, n in enumerate(networks)]
 
 
-def _seen_values(width: int, batch: int) -> int:
-    """The values a layer that draws only what its batch sees keeps for its backward pass (``Q`` and ``H``)."""
-    return 2 * min(batch, width) * width
+def seen_only(width: int, batch: int, depth: int, dtype: type, workers: int, networks: int = 1,
+              kept_weights: int = KEPT_WEIGHTS) -> bool:
+    """Whether Gaussian layers draw only what their batch sees (:class:`SeenDirections`): where it is faster
+    (:func:`projected`) and what the running networks keep for their backward passes, ``Q`` and ``H`` of
+    every layer (``2 min(batch, width) width`` values), fits in ``kept_weights`` bytes."""
+    kept = workers * depth * networks * 2 * min(batch, width) * width * np.dtype(dtype).itemsize
+    return projected(width, batch, networks) and kept <= kept_weights
 
 
 def projected(width: int, batch: int, networks: int = 1) -> bool:
@@ -324,7 +327,7 @@ def cost(width: int, depth: int, replicates: int, batch: int = 128, dtype: type 
     itemsize = np.dtype(dtype).itemsize
     draw_rate, flop_rate = _rates()
     seen = min(batch, width)
-    if gaussian and projected(width, batch) and workers * depth * _seen_values(width, batch) * itemsize <= kept_weights:
+    if gaussian and seen_only(width, batch, depth, dtype, workers, kept_weights=kept_weights):
         per_layer = 2 * seen * width / draw_rate + 18 * seen * seen * width / flop_rate
         per_network = depth * (batch + 2 * seen) * width + 6 * batch * width
     else:

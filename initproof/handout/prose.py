@@ -51,9 +51,9 @@ FILTERS = {
 """How a template formats a value: four significant digits (``sig``; ``measured`` keeps trailing zeros),
 the same as inline math (``math``), a check's estimate with its interval (``interval``), a sympy
 expression in LaTeX (``latex``, or ``formula`` as inline math), a fixed number of decimals
-(``fixed(k)``), the shortest form (``short``), and text escaped for
-LaTeX (``tex``). A template may also name a derived result, ``result("he-relu", "forward")``, which
-:func:`initproof.derive.registry.result` looks up."""
+(``fixed(k)``), the shortest form (``short``), and text escaped for LaTeX (``tex``). A template may also
+name a derived result, ``result("he-relu", "forward")``, which :func:`initproof.derive.registry.result`
+looks up."""
 
 
 def _strict(format_value):
