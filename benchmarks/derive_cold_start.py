@@ -21,15 +21,15 @@ import time
 
 from installed import compile_package
 
-IMPORT_SYMPY = "import sympy"
-BUILD_ALL = "import derive; derive.all_derivations()"
-DERIVE_HE_RELU = "from initproof.cli import main; main(['derive', 'he-relu'])"
+IMPORT_SYMPY = ("-c", "import sympy")
+BUILD_ALL = ("-c", "import derive; derive.all_derivations()")
+DERIVE_HE_RELU = ("-m", "initproof", "derive", "he-relu")
 
 
-def wall_time(code: str, **environment: str) -> float:
-    """Seconds for a fresh ``python -c code`` with ``environment`` added."""
+def wall_time(arguments: tuple[str, ...], **environment: str) -> float:
+    """Seconds for a fresh ``python *arguments`` with ``environment`` added."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, env=os.environ | environment,
+    subprocess.run([sys.executable, *arguments], check=True, env=os.environ | environment,
                    stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 

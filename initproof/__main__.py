@@ -1,5 +1,5 @@
 """``python -m initproof``."""
 
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+run()

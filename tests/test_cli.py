@@ -183,6 +183,23 @@ def test_list_prints_each_result_with_its_own_relation_and_flags_conflicts(capsy
     assert "conflict" not in lines["he-relu"]
 
 
+def test_the_command_exits_with_the_status_of_main_after_freezing_what_is_alive(capsys, monkeypatch) -> None:
+    import tomllib
+    from pathlib import Path
+
+    from initproof import cli
+
+    frozen = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    for argv, status in ((["derive", "nope"], 2), (["list"], 0)):
+        with pytest.raises(SystemExit) as exit_:
+            cli.run(argv)
+        assert exit_.value.code == status
+    assert frozen == [True, True]
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"initproof": "initproof.cli:run"}
+
+
 def test_the_package_installs_nothing_at_the_top_level_but_initproof() -> None:
     import tomllib
     from pathlib import Path
