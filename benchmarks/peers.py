@@ -9,7 +9,7 @@ way a user runs it; the rounds interleave the tools so that a busy machine slows
 alike. Prints the median and spread of each, the ratios to initproof, and how far each peer's
 per-layer numbers are from initproof's, next to initproof's own interval half-width.
 
-    python benchmarks/peers.py [--rounds 3]
+    python benchmarks/peers.py [--rounds 3] [--case 1]
 """
 
 from __future__ import annotations
@@ -109,9 +109,12 @@ def _layers(data: dict) -> tuple[list[float], list[float], list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--case", type=int, action="append", choices=range(1, len(CASES) + 1),
+                        help="run only this case (1: relu depth 20, 2: tanh depth 50, 3: width 1024); repeatable")
+    args = parser.parse_args()
+    rounds = args.rounds
     compile_package()
-    for name, gain, width, depth in CASES:
+    for name, gain, width, depth in (CASES[k - 1] for k in args.case or range(1, len(CASES) + 1)):
         tools = _commands(name, gain, width, depth)
         times: dict[str, list[float]] = {tool: [] for tool in tools}
         answers: dict[str, dict] = {}

@@ -2,6 +2,8 @@
 products of a whole i.i.d. Gaussian matrix, exactly, and whole networks measure what they measure with
 whole matrices."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -64,7 +66,7 @@ def test_the_matrix_they_stand_for_is_iid_standard_normal():
 
 def _measure(name: str, gain: float, whole: bool, seed: int) -> network.Measurement:
     phi, dphi = activation_pair(named(name))
-    draw = (lambda rng, shape, dtype: network.standard_normal(rng, shape, dtype)) if whole else network.standard_normal
+    draw = partial(network.standard_normal) if whole else network.standard_normal  # not the function itself: whole
     net = network.Network(phi, dphi, float(np.sqrt(gain / 256)), 6, 400, spread=False)
     (measured,) = network.simulate_shared([net], draw, 256, np.random.default_rng(seed), 16, np.float64)
     return measured

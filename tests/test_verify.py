@@ -352,7 +352,7 @@ def test_float32_networks_round_far_below_the_statistical_error() -> None:
     from initproof.verify.network import Weights
 
     phi, dphi = activation_pair(named("tanh"))
-    same_draws = Weights(lambda rng, shape, dtype: rng.standard_normal(shape).astype(dtype), 1 / np.sqrt(256))
+    same_draws = Weights(lambda rng, shape, dtype, out=None: rng.standard_normal(shape).astype(dtype), 1 / np.sqrt(256))
     runs = {dtype: simulate(phi, dphi, same_draws, 256, 10, 8, np.random.default_rng(9), batch=64, dtype=dtype)
             for dtype in (np.float32, np.float64)}
     for direction in ("forward", "backward"):
@@ -375,6 +375,29 @@ def test_the_float32_normal_sampler_has_normal_moments_and_shape() -> None:
     assert abs(np.mean(x**4) - 3) < 5 * np.sqrt(96) * stderr and np.abs(x).max() <= 5.78
     assert stats.kstest(x[:200_000], "norm").pvalue > 1e-3
     assert stats.kstest(1.02 * x[:200_000], "norm").pvalue < 1e-6  # a 2% scale error is caught
+
+
+def test_float32_uniforms_from_raw_bits_are_numpys_own() -> None:
+    from initproof.verify.network import uniforms32
+
+    for bits in (np.random.PCG64, np.random.SFC64, np.random.Philox):
+        ours, numpys = np.random.Generator(bits(4)), np.random.Generator(bits(4))
+        for size in (65_536, 2, 1_000):
+            out = uniforms32(ours, np.empty(size, np.float32))
+            assert np.array_equal(out, numpys.random(size, dtype=np.float32)), (bits, size)
+    mersenne = uniforms32(np.random.Generator(np.random.MT19937(4)), np.empty(10_000, np.float32))  # 32-bit output
+    assert np.array_equal(mersenne, np.random.Generator(np.random.MT19937(4)).random(10_000, dtype=np.float32))
+
+
+def test_normals_drawn_into_an_array_are_the_ones_drawn_fresh() -> None:
+    from initproof.verify.network import standard_normal
+
+    for dtype, shape in ((np.float32, (64, 256)), (np.float32, (33, 33)), (np.float64, (64, 256))):
+        out = np.full(shape, np.nan, dtype)
+        drawn = standard_normal(np.random.default_rng(2), shape, dtype, out=out)
+        assert drawn is out and np.array_equal(out, standard_normal(np.random.default_rng(2), shape, dtype))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        standard_normal(np.random.default_rng(2), (8, 8), np.float32, out=np.empty((8, 16), np.float32)[:, ::2])
 
 
 def test_a_rule_too_large_for_memory_or_time_is_refused_with_the_numbers(monkeypatch) -> None:
