@@ -25,7 +25,6 @@ import hashlib
 import io
 import os
 import pickle
-import platform
 import stat
 import sys
 import tempfile
@@ -57,7 +56,7 @@ def directory() -> Path:
 @cache
 def source_key() -> str:
     """A hash of the package's sources and of the versions its proofs depend on."""
-    return sources_digest(PACKAGE, (platform.python_version(), sp.__version__, mpmath.__version__))[:20]
+    return sources_digest(PACKAGE, (sys.version, sp.__version__, mpmath.__version__))[:20]
 
 
 def sources_digest(package: Path, versions: tuple[str, ...]) -> str:

@@ -25,7 +25,6 @@ from typing import NoReturn
 from initproof import derive
 from initproof.derive import render, symbols
 from initproof.derive.activations import NAMES, Activation, activation
-from initproof.derive.audit import ClaimsError, audit, load_claims
 from initproof.derive.library.gains import NotFinite, for_activation
 from initproof.derive.parse import ParseError, parse_expression
 from initproof.derive.registry import missing, options
@@ -495,6 +494,7 @@ def _handout(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _audit(args: argparse.Namespace) -> tuple[str, int]:
+    from initproof.derive.audit import ClaimsError, audit, load_claims
     from initproof.verify import report
 
     claims = None
