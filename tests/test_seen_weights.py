@@ -66,7 +66,7 @@ def test_the_matrix_they_stand_for_is_iid_standard_normal():
 
 def _measure(name: str, gain: float, whole: bool, seed: int) -> network.Measurement:
     phi, dphi = activation_pair(named(name))
-    draw = partial(network.standard_normal) if whole else network.standard_normal  # not the function itself: whole
+    draw = partial(network.standard_normals) if whole else network.standard_normals  # not the function itself: whole
     net = network.Network(phi, dphi, float(np.sqrt(gain / 256)), 6, 400, spread=False)
     (measured,) = network.simulate_shared([net], draw, 256, np.random.default_rng(seed), 16, np.float64)
     return measured

@@ -352,7 +352,12 @@ def test_float32_networks_round_far_below_the_statistical_error() -> None:
     from initproof.verify.network import Weights
 
     phi, dphi = activation_pair(named("tanh"))
-    same_draws = Weights(lambda rng, shape, dtype, out=None: rng.standard_normal(shape).astype(dtype), 1 / np.sqrt(256))
+    def same_draws_in_either_precision(generators, out):
+        for rng, slab in zip(generators, out, strict=True):
+            slab[...] = rng.standard_normal(slab.shape)
+        return out
+
+    same_draws = Weights(same_draws_in_either_precision, 1 / np.sqrt(256))
     runs = {dtype: simulate(phi, dphi, same_draws, 256, 10, 8, np.random.default_rng(9), batch=64, dtype=dtype)
             for dtype in (np.float32, np.float64)}
     for direction in ("forward", "backward"):
@@ -389,13 +394,16 @@ def test_float32_uniforms_from_raw_bits_are_numpys_own() -> None:
     assert np.array_equal(mersenne, np.random.Generator(np.random.MT19937(4)).random(10_000, dtype=np.float32))
 
 
-def test_normals_drawn_into_an_array_are_the_ones_drawn_fresh() -> None:
-    from initproof.verify.network import standard_normal
+def test_normals_drawn_into_an_array_or_a_stack_are_the_ones_drawn_fresh() -> None:
+    from initproof.verify.network import standard_normal, standard_normals
 
     for dtype, shape in ((np.float32, (64, 256)), (np.float32, (33, 33)), (np.float64, (64, 256))):
         out = np.full(shape, np.nan, dtype)
         drawn = standard_normal(np.random.default_rng(2), shape, dtype, out=out)
         assert drawn is out and np.array_equal(out, standard_normal(np.random.default_rng(2), shape, dtype))
+        stack = standard_normals([np.random.default_rng(k) for k in range(3)], np.full((3, *shape), np.nan, dtype))
+        for k in range(3):  # one transform for the stack, the values of each layer drawn alone
+            assert np.array_equal(stack[k], standard_normal(np.random.default_rng(k), shape, dtype)), (dtype, shape, k)
     with pytest.raises(ValueError, match="C-contiguous"):
         standard_normal(np.random.default_rng(2), (8, 8), np.float32, out=np.empty((8, 16), np.float32)[:, ::2])
 
@@ -409,8 +417,10 @@ def test_a_rule_too_large_for_memory_or_time_is_refused_with_the_numbers(monkeyp
     with pytest.raises(rule.ParseError, match=r"needs about 0\.\d GiB of memory and 0\.2 GiB is available"):
         rule.afford(check)
     monkeypatch.setattr(rule, "available_memory", lambda: None)
-    monkeypatch.setattr("initproof.verify.network._rates", lambda: (1e8, 1e10))  # a machine of known speed
-    with pytest.raises(rule.ParseError, match=r"would take about 3\.\d h here \(limit 1 h\)"):
+    monkeypatch.setattr("initproof.verify.network._rates", lambda dtype: (1e8, 1e10))  # a machine of known speed
+    monkeypatch.setattr("initproof.verify.network.os.cpu_count", lambda: 2)
+    # 64 networks x 500 layers x (2 draws of 4096^2 at 1e8/s + 4 x 64 x 4096^2 operations at 1e10/s) / 1.7
+    with pytest.raises(rule.ParseError, match=r"would take about 4\.0 h here \(limit 1 h\)"):
         rule.afford(rule.rule_check(activation("relu"), "2/n", 4096, 500))
     assert rule.afford(rule.rule_check(activation("relu"), "2/n", 64, 5)).seconds < 5
 
@@ -547,14 +557,14 @@ def test_the_numpy_convolution_is_torchs_grouped_conv2d() -> None:
 
 def test_networks_that_share_draws_give_each_the_numbers_it_gets_alone() -> None:
     """Sharing a group's weights, inputs and gradients must not let one network's work touch another's."""
-    from initproof.verify.network import Network, simulate_shared, standard_normal
+    from initproof.verify.network import Network, simulate_shared, standard_normals
 
     relu, tanh = activation_pair(named("relu")), activation_pair(named("tanh"))
     deep = Network(*relu, np.sqrt(2 / 32), depth=5, replicates=6)
     shallow = Network(*tanh, np.sqrt(1 / 32), depth=3, replicates=4, q0=2.0, bias_var=0.1)
-    together = simulate_shared([deep, shallow], standard_normal, 32, np.random.default_rng(4), batch=8)
+    together = simulate_shared([deep, shallow], standard_normals, 32, np.random.default_rng(4), batch=8)
     for network, shared in zip((deep, shallow), together, strict=True):
-        (alone,) = simulate_shared([network], standard_normal, 32, np.random.default_rng(4), batch=8)
+        (alone,) = simulate_shared([network], standard_normals, 32, np.random.default_rng(4), batch=8)
         np.testing.assert_array_equal(shared.forward, alone.forward)
         np.testing.assert_array_equal(shared.backward, alone.backward)
         assert shared.forward.shape == (network.replicates, network.depth)

@@ -72,7 +72,7 @@ def test_user_expression_activation(capsys) -> None:
     ["--activation", "relu", "--var-w", "1/n", "--factor", "inf"],
     ["--samples", "0"],
     ["--samples", str(10**12)],
-    ["--activation", "relu", "--var-w", "2/n", "--width", "4096", "--depth", "500"],
+    ["--activation", "relu", "--var-w", "2/n", "--width", "4096", "--depth", "500", "--dtype", "float64"],
     ["--precision", "2"],
     ["no-such-id"],
 ])
@@ -84,7 +84,7 @@ def test_bad_input_is_one_line_exit_2(capsys, argv: list[str]) -> None:
 def test_a_long_simulation_says_up_front_how_long_it_will_take(capsys, monkeypatch) -> None:
     from initproof.verify import network
 
-    monkeypatch.setattr(network, "_rates", lambda: (1e5, 1e7))  # a slow machine
+    monkeypatch.setattr(network, "_rates", lambda dtype: (1e5, 1e7))  # a slow machine
     status, out, err = run(capsys, "verify", "--activation", "relu", "--var-w", "2/n", "--width", "64",
                            "--depth", "3")
     assert status == 0 and "keeps the variance" in out

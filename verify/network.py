@@ -52,39 +52,60 @@ KEPT_WEIGHTS = 256 * 2**20
 """Most bytes of weight matrices the running networks keep for their backward passes."""
 
 
+Draw = Callable[[Sequence[np.random.Generator], np.ndarray], np.ndarray]
+"""Fills ``out[i]`` with a weight matrix drawn from ``generators[i]``, and returns ``out``."""
+
+
 @dataclass(frozen=True)
 class Weights:
-    """How a layer's weight matrix is drawn: ``scale * draw(rng, shape, dtype)``; ``draw(..., out=array)``
-    draws into ``array`` and returns it.
+    """How layers' weight matrices are drawn: ``scale`` times what ``draw(generators, out)`` puts in ``out``.
 
     The scale is applied to the product ``a @ W.T`` rather than to ``W``, which
     saves one pass over the matrix.
     """
 
-    draw: Callable[[np.random.Generator, tuple[int, int], type], np.ndarray]
+    draw: Draw
     scale: float
+
+    def matrix(self, rng: np.random.Generator, shape: tuple[int, int], dtype: type = np.float64) -> np.ndarray:
+        """One matrix, unscaled."""
+        return self.draw([rng], np.empty((1, *shape), dtype))[0]
 
 
 def gaussian_weights(variance: float) -> Weights:
     """Weights drawn from ``N(0, variance)``."""
-    return Weights(standard_normal, float(np.sqrt(variance)))
+    return Weights(standard_normals, float(np.sqrt(variance)))
 
 
 def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: type,
                     out: np.ndarray | None = None) -> np.ndarray:
-    r"""Standard normal draws, into ``out`` (C-contiguous) when given: numpy's ziggurat in float64; in
-    float32, Box and Muller's transform of float32 uniforms (:func:`uniforms32`),
-    :math:`\sqrt{-2 \log(1 - u_1)}\,(\cos, \sin)(2\pi u_2)`, computed in place: 3.5 times as fast as
-    numpy's float32 ziggurat here (0.21 against 0.74 ms for 65,536 values into an array drawn into before;
-    a fresh one costs 0.1 ms more in page faults). Its uniforms have 24 bits, so it never draws beyond 5.77
-    standard deviations (probability 8e-9: the variance is 3e-7 short, relative)."""
-    if out is not None and not out.flags.c_contiguous:
+    """Standard normal draws of ``shape`` (:func:`standard_normals`), into ``out`` (C-contiguous) when given."""
+    if out is None:
+        out = np.empty(shape, dtype)
+    elif not out.flags.c_contiguous:
         raise ValueError("standard_normal draws into a C-contiguous array")
-    if np.dtype(dtype) != np.float32:
-        return rng.standard_normal(shape, dtype=dtype) if out is None else rng.standard_normal(dtype=dtype, out=out)
-    size = int(np.prod(shape))
-    values = np.empty((2, (size + 1) // 2), np.float32) if out is None or size % 2 else out.reshape(2, -1)
-    radius, angle = uniforms32(rng, values)
+    standard_normals([rng], out.reshape(1, *out.shape))
+    return out
+
+
+def standard_normals(generators: Sequence[np.random.Generator], out: np.ndarray) -> np.ndarray:
+    r"""``out[i]`` filled with standard normal draws from ``generators[i]``: numpy's ziggurat in float64; in
+    float32, Box and Muller's transform of float32 uniforms (:func:`uniforms32`),
+    :math:`\sqrt{-2 \log(1 - u_1)}\,(\cos, \sin)(2\pi u_2)`, computed in place, once for the whole stack:
+    3.5 times as fast as numpy's float32 ziggurat here (0.21 against 0.74 ms for 65,536 values into an array
+    drawn into before; a fresh one costs 0.1 ms more in page faults), and with threads drawing at once,
+    one transform of a network's 20 layers takes 0.07 s off the 0.39 s of relu depth 20 (fewer calls
+    into numpy, each letting the other thread in). Its uniforms have 24 bits, so it never draws beyond
+    5.77 standard deviations (probability 8e-9: the variance is 3e-7 short, relative)."""
+    if out.dtype != np.float32:
+        for rng, slab in zip(generators, out, strict=True):
+            rng.standard_normal(dtype=out.dtype, out=slab)
+        return out
+    count, size = len(generators), out[0].size
+    pairs = out.reshape(count, 2, -1) if size % 2 == 0 else np.empty((count, 2, (size + 1) // 2), np.float32)
+    for rng, slab in zip(generators, pairs, strict=True):
+        uniforms32(rng, slab)
+    radius, angle = pairs[:, 0], pairs[:, 1]
     np.negative(radius, out=radius)
     np.log1p(radius, out=radius)
     radius *= np.float32(-2)
@@ -94,11 +115,8 @@ def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: typ
     np.sin(angle, out=angle)
     angle *= radius
     radius *= cosine
-    normals = values.reshape(-1)[:size].reshape(shape)
-    if out is None:
-        return normals
     if size % 2:
-        out[...] = normals
+        out[...] = pairs.reshape(count, -1)[:, :size].reshape(out.shape)
     return out
 
 
@@ -122,16 +140,13 @@ def uniforms32(rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
 
 def uniform_weights(bound: float) -> Weights:
     """Weights drawn from ``U(-bound, bound)``."""
-    return Weights(_uniform, float(bound))
+    return Weights(_uniforms, float(bound))
 
 
-def _uniform(rng: np.random.Generator, shape: tuple[int, ...], dtype: type,
-             out: np.ndarray | None = None) -> np.ndarray:
-    """``U(-1, 1)`` values, drawn in float64 and rounded to ``dtype`` (into ``out`` when given)."""
-    values = rng.uniform(-1.0, 1.0, shape)
-    if out is None:
-        return values.astype(dtype, copy=False)
-    out[...] = values
+def _uniforms(generators: Sequence[np.random.Generator], out: np.ndarray) -> np.ndarray:
+    """``U(-1, 1)`` values, drawn in float64 and rounded to ``out``'s dtype."""
+    for rng, slab in zip(generators, out, strict=True):
+        slab[...] = rng.uniform(-1.0, 1.0, slab.shape)
     return out
 
 
@@ -140,10 +155,7 @@ def constant_weights(value: float) -> Weights:
     return Weights(_ones, float(value))
 
 
-def _ones(rng: np.random.Generator, shape: tuple[int, ...], dtype: type, out: np.ndarray | None = None) -> np.ndarray:
-    """Ones (into ``out`` when given)."""
-    if out is None:
-        return np.ones(shape, dtype=dtype)
+def _ones(generators: Sequence[np.random.Generator], out: np.ndarray) -> np.ndarray:
     out.fill(1)
     return out
 
@@ -188,7 +200,7 @@ def simulate(phi: Function, dphi: Function, weights: Weights, width: int, depth:
     return measured
 
 
-def simulate_shared(networks: Sequence[Network], draw: Callable, width: int, rng: np.random.Generator,
+def simulate_shared(networks: Sequence[Network], draw: Draw, width: int, rng: np.random.Generator,
                     batch: int = 128, dtype: type = np.float64, progress: Progress | None = None,
                     kept_weights: int = KEPT_WEIGHTS) -> list[Measurement]:
     """Run several networks of one width on the same draws: replicate ``r`` of every network uses the same
@@ -202,7 +214,7 @@ def simulate_shared(networks: Sequence[Network], draw: Callable, width: int, rng
     workers = min(os.cpu_count() or 1, replicates)
     keep = workers * depth * width * width * np.dtype(dtype).itemsize <= kept_weights
     generators = rng.spawn(replicates)
-    seen = draw is standard_normal and seen_only(width, batch, depth, dtype, workers, len(networks), kept_weights)
+    seen = draw is standard_normals and seen_only(width, batch, depth, dtype, workers, len(networks), kept_weights)
     products = (partial(SeenDirections, width, batch, dtype) if seen
                 else partial(WholeMatrices, draw, width, dtype, keep))
     runs = []
@@ -250,12 +262,13 @@ def _replicate(networks: Sequence[Network], width: int, batch: int, dtype: type,
     out = {k: (np.empty(networks[k].depth), np.empty(networks[k].depth), np.empty(networks[k].depth))
            for k in active}
     slopes = {k: [] for k in active}
+    scale = {k: np.dtype(dtype).type(networks[k].scale) for k in active}  # a float64 scalar would cost 6x in float32
     for layer in range(depth):
         bias = layers.forward_layer(layer)
         for k in (k for k in active if layer < networks[k].depth):
             net = networks[k]
             z = layers.forward(k, a[k])
-            z *= net.scale
+            z *= scale[k]
             if net.bias_var:
                 z += (np.sqrt(net.bias_var) * bias).astype(dtype)
             out[k][0][layer] = _second_moment(z)
@@ -267,7 +280,7 @@ def _replicate(networks: Sequence[Network], width: int, batch: int, dtype: type,
         layers.backward_layer(layer)
         for k in (k for k in active if layer < networks[k].depth):
             g[k] = layers.backward(k, g[k] * slopes[k].pop())
-            g[k] *= networks[k].scale
+            g[k] *= scale[k]
             out[k][1][layer] = _second_moment(g[k])
     return [out.get(k, (np.empty(0),) * 3) for k in range(len(networks))]
 
@@ -293,32 +306,34 @@ _SCRATCH = _Scratch()
 class WholeMatrices:
     """Each layer's matrix drawn whole from the layer's own seed (so that what one network draws does not
     depend on the others or on their depths), into the worker thread's array (:class:`_Scratch`), and shared by
-    the networks; kept for the backward pass when ``keep``, else drawn again from the seed. Biases, when any
-    network has them, come after the matrix."""
+    the networks. When ``keep``, every layer's matrix is drawn at once, before the first layer runs, and kept
+    for the backward pass; else each is drawn as its layer runs and again from its seed on the way back.
+    Biases, when any network has them, come from the layer's generator after its matrix."""
 
-    def __init__(self, draw: Callable, width: int, dtype: type, keep: bool, seeds: list, biased: bool):
-        self.draw, self.width, self.dtype, self.keep, self.seeds, self.biased = draw, width, dtype, keep, seeds, biased
+    def __init__(self, draw: Draw, width: int, dtype: type, keep: bool, seeds: list, biased: bool):
+        self.draw, self.keep, self.seeds, self.biased = draw, keep, seeds, biased
+        self.generators = [np.random.default_rng(seed) for seed in seeds]
         self.matrices = _SCRATCH.array((len(seeds) if keep else 1, width, width), dtype)
-        self.kept: list[np.ndarray] = []
+        if keep:
+            draw(self.generators, self.matrices)
         self.matrix = None
 
     def forward_layer(self, layer: int) -> np.ndarray | None:
-        """Draw the layer's matrix; its biases, or None."""
-        generator = np.random.default_rng(self.seeds[layer])
-        self.matrix = self.draw(generator, (self.width, self.width), self.dtype,
-                                out=self.matrices[layer if self.keep else 0])
+        """The layer's matrix (drawn now unless kept); its biases, or None."""
+        generator = self.generators[layer]
         if self.keep:
-            self.kept.append(self.matrix)
-        return generator.standard_normal(self.width) if self.biased else None
+            self.matrix = self.matrices[layer]
+        else:
+            self.matrix = self.draw([generator], self.matrices)[0]
+        return generator.standard_normal(self.matrix.shape[0]) if self.biased else None
 
     def forward(self, network: int, a: np.ndarray) -> np.ndarray:
         return a @ self.matrix.T
 
     def backward_layer(self, layer: int) -> None:
         """The layer's matrix again: kept, or drawn again from its seed."""
-        self.matrix = (self.kept.pop() if self.keep else
-                       self.draw(np.random.default_rng(self.seeds[layer]), (self.width, self.width), self.dtype,
-                                 out=self.matrices[0]))
+        self.matrix = (self.matrices[layer] if self.keep else
+                       self.draw([np.random.default_rng(self.seeds[layer])], self.matrices)[0])
 
     def backward(self, network: int, upstream: np.ndarray) -> np.ndarray:
         return upstream @ self.matrix
@@ -387,35 +402,54 @@ def cost(width: int, depth: int, replicates: int, batch: int = 128, dtype: type 
     Per layer a network draws ``width^2`` weights (twice when it does not keep them) and runs two
     products of ``batch * width^2`` multiply-adds; with ``gaussian`` weights wide enough to draw only
     what the batch sees (:func:`projected`, and what it keeps for the backward pass fits in ``kept_weights``),
-    ``2 k width`` values (``k = min(batch, width)``), two QR factorisations and five products, about
-    ``18 k^2 width`` operations. The rates are measured here on a
-    small network. Memory: per running network, the slopes of every layer, its kept weights (or the
-    directions its batch saw), a few working arrays.
+    ``2 k width`` values (``k = min(batch, width)``), five products of ``2 k^2 width`` operations and two QR
+    factorisations of a ``width x k`` matrix, one with its ``Q`` and one without (LAPACK's, at a small
+    fraction of the products' rate: 2.3 ms for 1024 x 64 in float32 here, 25 times what its operations
+    would take at the rate of a product). The rates are measured here on small cases; workers add
+    :data:`PARALLEL` of one each. Memory: per running
+    network, the slopes of every layer, its kept weights (or the directions its batch saw), a few working arrays.
     """
     workers = min(os.cpu_count() or 1, replicates)
     itemsize = np.dtype(dtype).itemsize
-    draw_rate, flop_rate = _rates()
+    draw_rate, flop_rate = _rates(np.dtype(dtype).type)
     seen = min(batch, width)
     if gaussian and seen_only(width, batch, depth, dtype, workers, kept_weights=kept_weights):
-        per_layer = 2 * seen * width / draw_rate + 18 * seen * seen * width / flop_rate
+        per_layer = (2 * seen * width / draw_rate + 10 * seen * seen * width / flop_rate
+                     + 1.5 * seen * seen * width / _qr_rate(np.dtype(dtype).type))
         per_network = depth * (batch + 2 * seen) * width + 6 * batch * width
     else:
         keep = workers * depth * width * width * itemsize <= kept_weights
         per_layer = width * width * (1 if keep else 2) / draw_rate + 4 * batch * width * width / flop_rate
         per_network = depth * batch * width + (depth if keep else 1) * width * width + 6 * batch * width
-    seconds = replicates * depth * per_layer / workers
+    seconds = replicates * depth * per_layer / (1 + PARALLEL * (workers - 1))
     return Cost(seconds, workers * per_network * itemsize)
 
 
+PARALLEL = 0.7
+"""What each worker thread past the first adds to the speed, as a fraction of one: the threads share one
+interpreter, and two ran 1.4 times as fast as one here (relu, width 256 to 2048, float32 and float64)."""
+
+
 @cache
-def _rates() -> tuple[float, float]:
-    """Gaussian values drawn per second and floating-point operations per second, on one core."""
+def _rates(dtype: type) -> tuple[float, float]:
+    """Gaussian values drawn per second (into an array drawn into before) and floating-point operations per
+    second, in ``dtype`` on one core."""
     rng = np.random.default_rng(0)
-    a, w = rng.standard_normal((64, 256)), rng.standard_normal((256, 256))
+    a, w = standard_normal(rng, (64, 256), dtype), np.empty((1, 256, 256), dtype)
     with threadpool_limits(1, user_api="blas"):
-        draw = min(_timed(lambda: rng.standard_normal((256, 256))) for _ in range(3))
-        product = min(_timed(lambda: a @ w.T) for _ in range(3))
+        draw = min(_timed(lambda: standard_normals([rng], w)) for _ in range(3))
+        product = min(_timed(lambda: a @ w[0].T) for _ in range(3))
     return 256 * 256 / draw, 2 * 64 * 256 * 256 / product
+
+
+@cache
+def _qr_rate(dtype: type) -> float:
+    """``n k^2`` per second of ``numpy.linalg.qr`` (with ``Q``) of an ``n x k`` matrix in ``dtype``, on one
+    core: measured at 1024 x 64."""
+    tall = standard_normal(np.random.default_rng(0), (1024, 64), dtype)
+    with threadpool_limits(1, user_api="blas"):
+        seconds = min(_timed(lambda: np.linalg.qr(tall)) for _ in range(3))
+    return 1024 * 64 * 64 / seconds
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -444,6 +478,6 @@ def layer_activations(phi: Function, weights: Weights, width: int, depth: int, r
     a = rng.standard_normal((batch, width))
     out = []
     for _ in range(depth):
-        a = phi(weights.scale * (a @ weights.draw(rng, (width, width), np.float64).T))
+        a = phi(weights.scale * (a @ weights.matrix(rng, (width, width)).T))
         out.append(a)
     return out
