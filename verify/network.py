@@ -10,7 +10,9 @@ Drawing a layer's fresh weights (``width^2`` Gaussian values) costs about as muc
 its two matrix products at ``batch = width / 4``, and numpy's generator uses one core.
 Replicates therefore run in parallel threads (numpy releases the GIL in both), one per
 core, each with single-threaded BLAS and a generator of its own spawned from the
-caller's: the same seed gives the same numbers on any number of cores.
+caller's: the same seed gives the same numbers on any number of cores. The threads share
+one interpreter, which each call into numpy hands back and forth, so a layer makes as few
+calls as it can (:func:`standard_normals` transforms a network's whole stack at once).
 
 Each layer's weights (and biases) come from a seed of their own. The backward pass needs them again: a network
 keeps them while they fit in :data:`KEPT_WEIGHTS` bytes and otherwise draws them again from their
@@ -93,10 +95,10 @@ def standard_normals(generators: Sequence[np.random.Generator], out: np.ndarray)
     float32, Box and Muller's transform of float32 uniforms (:func:`uniforms32`),
     :math:`\sqrt{-2 \log(1 - u_1)}\,(\cos, \sin)(2\pi u_2)`, computed in place, once for the whole stack:
     3.5 times as fast as numpy's float32 ziggurat here (0.21 against 0.74 ms for 65,536 values into an array
-    drawn into before; a fresh one costs 0.1 ms more in page faults), and with threads drawing at once,
-    one transform of a network's 20 layers takes 0.07 s off the 0.39 s of relu depth 20 (fewer calls
-    into numpy, each letting the other thread in). Its uniforms have 24 bits, so it never draws beyond
-    5.77 standard deviations (probability 8e-9: the variance is 3e-7 short, relative)."""
+    drawn into before; a fresh one costs 0.1 ms more in page faults); and with two threads drawing, one
+    transform for a network's 20 layers instead of one a layer brings relu depth 20 from 0.47 to 0.34 s
+    (fewer calls into numpy, each of which lets the other thread in). Its uniforms have 24 bits, so it
+    never draws beyond 5.77 standard deviations (probability 8e-9: the variance is 3e-7 short, relative)."""
     if out.dtype != np.float32:
         for rng, slab in zip(generators, out, strict=True):
             rng.standard_normal(dtype=out.dtype, out=slab)
@@ -242,9 +244,9 @@ def seen_only(width: int, batch: int, depth: int, dtype: type, workers: int, net
 
 def projected(width: int, batch: int, networks: int = 1) -> bool:
     """Whether ``networks`` sharing Gaussian draws of ``width`` are faster each drawing only the directions
-    their batch sees (the module's note) than all sharing one whole matrix: measured here, 1.7 times as
-    fast at width 1024 and batch 64, 3.9 times at 2048, no faster at 512 (two QR factorisations a layer
-    cost what the draws save)."""
+    their batch sees (the module's note) than all sharing one whole matrix: measured here in float32, 1.3
+    times as fast at width 1024 and batch 64, 2.9 times at 2048, no faster at 512 (two QR factorisations a
+    layer cost what the draws save)."""
     return 16 * batch * networks <= width
 
 
