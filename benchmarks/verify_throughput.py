@@ -4,9 +4,10 @@
   ``block_statistics``) against raw ``Generator.standard_normal``;
 * networks: FLOP rate of ``verify.network.simulate`` (forward and backward
   matrix products) against a plain matmul of the same shapes and dtype, next to
-  the cost of drawing one layer's ``width^2`` Gaussian weights relative to its
-  two products (``draw/products``): a network must draw fresh weights, so with
-  both spread over the cores the ratio cannot exceed ``1 / (1 + draw/products)``.
+  the cost of drawing one layer's ``width^2`` Gaussian weights (as the simulation draws them, into
+  an array drawn into before) relative to its two products (``draw/products``): a network must
+  draw fresh weights, so with both spread over the cores the ratio cannot exceed
+  ``1 / (1 + draw/products)``.
 
 * suite: the default ``initproof verify`` suite as it runs (network checks on shared draws, the
   other checks beside them), against the same checks run one after another, each network check
@@ -28,7 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from initproof.derive.activations import named
 from initproof.verify.estimate import CHUNK, block_statistics
-from initproof.verify.network import gaussian_weights, simulate
+from initproof.verify.network import gaussian_weights, simulate, standard_normals
 from initproof.verify.numeric import activation_pair
 
 
@@ -63,6 +64,7 @@ def networks(width: int, batch: int, depth: int, replicates: int, repeat: int, d
     a = np.ones((batch, width), dtype)
     w = np.ones((width, width), dtype)
     rng = np.random.default_rng(0)
+    drawn = np.empty((1, width, width), dtype)
 
     def plain() -> None:
         for _ in range(2 * replicates * depth):
@@ -70,7 +72,7 @@ def networks(width: int, batch: int, depth: int, replicates: int, repeat: int, d
 
     def draws() -> None:
         for _ in range(replicates * depth):
-            rng.standard_normal((width, width), dtype=dtype)
+            standard_normals([rng], drawn)
 
     def simulated() -> None:
         simulate(phi, dphi, gaussian_weights(2 / width), width, depth, replicates,
