@@ -408,8 +408,8 @@ def cost(width: int, depth: int, replicates: int, batch: int = 128, dtype: type 
     factorisations of a ``width x k`` matrix, one with its ``Q`` and one without (LAPACK's, at a small
     fraction of the products' rate: 2.3 ms for 1024 x 64 in float32 here, 25 times what its operations
     would take at the rate of a product). The rates are measured here on small cases; workers add
-    :data:`PARALLEL` of one each. Memory: per running
-    network, the slopes of every layer, its kept weights (or the directions its batch saw), a few working arrays.
+    :data:`PARALLEL` of one each. Memory: per running network, the slopes of every layer, its kept weights
+    (or the directions its batch saw), a few working arrays.
     """
     workers = min(os.cpu_count() or 1, replicates)
     itemsize = np.dtype(dtype).itemsize
