@@ -438,9 +438,7 @@ def _rates(dtype: type) -> tuple[float, float]:
     second, in ``dtype`` on one core."""
     rng = np.random.default_rng(0)
     a, w = standard_normal(rng, (64, 256), dtype), np.empty((1, 256, 256), dtype)
-    with threadpool_limits(1, user_api="blas"):
-        draw = min(_timed(lambda: standard_normals([rng], w)) for _ in range(3))
-        product = min(_timed(lambda: a @ w[0].T) for _ in range(3))
+    draw, product = _fastest(lambda: standard_normals([rng], w)), _fastest(lambda: a @ w[0].T)
     return 256 * 256 / draw, 2 * 64 * 256 * 256 / product
 
 
@@ -449,15 +447,18 @@ def _qr_rate(dtype: type) -> float:
     """``n k^2`` per second of ``numpy.linalg.qr`` (with ``Q``) of an ``n x k`` matrix in ``dtype``, on one
     core: measured at 1024 x 64."""
     tall = standard_normal(np.random.default_rng(0), (1024, 64), dtype)
+    return 1024 * 64 * 64 / _fastest(lambda: np.linalg.qr(tall))
+
+
+def _fastest(work: Callable[[], object], repeat: int = 3) -> float:
+    """Seconds of the fastest of ``repeat`` runs of ``work()``, with BLAS on one thread."""
+    seconds = []
     with threadpool_limits(1, user_api="blas"):
-        seconds = min(_timed(lambda: np.linalg.qr(tall)) for _ in range(3))
-    return 1024 * 64 * 64 / seconds
-
-
-def _timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return max(time.perf_counter() - start, 1e-9)
+        for _ in range(repeat):
+            start = time.perf_counter()
+            work()
+            seconds.append(time.perf_counter() - start)
+    return max(min(seconds), 1e-9)
 
 
 def _second_moment(values: np.ndarray) -> float:

@@ -92,7 +92,7 @@ def function(expr: sp.Expr, variable: sp.Symbol = z) -> Callable[[np.ndarray], n
     Branches of a ``Piecewise`` are all evaluated (:func:`fast`); overflow in a
     branch that is not selected (``exp(z)`` for large ``z``) is silenced. Any other
     overflow is numpy's to report as it is set to (a warning, by default); entering
-    ``np.errstate`` at every call would cost 3 microseconds, a tenth of a small layer.
+    ``np.errstate`` at every call would cost 3 microseconds (4% of a relu network's simulation).
     """
     compiled = _compiled(fast(stable(expr)), variable)
     branches = expr.has(sp.Piecewise)
